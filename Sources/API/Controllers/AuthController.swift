@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Storage
+
+/// `/auth`: register, login, logout, me.
+struct AuthController {
+    let database: AppDatabase
+    let tokens: TokenService
+    let passwords: PasswordHasher
+    let throttle: LoginThrottle
+    let maxBodyBytes: Int
+    let trustProxyHeaders: Bool
+
+    struct Credentials: Decodable {
+        var email: String
+        var password: String
+    }
+
+    struct UserSummary: Encodable {
+        var id: Int64
+        var email: String
+    }
+
+    struct SessionResponse: Encodable {
+        var user: UserSummary
+        var token: String
+        var expiresAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case user, token
+            case expiresAt = "expires_at"
+        }
+    }
+
+    struct MeResponse: Encodable {
+        var id: Int64
+        var email: String
+        var createdAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id, email
+            case createdAt = "created_at"
+        }
+    }
+
+    /// Routes that need no token.
+    func addPublicRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("register", use: register)
+        group.post("login", use: login)
+    }
+
+    /// Routes behind `JWTAuthenticator`.
+    func addProtectedRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("logout", use: logout)
+        group.get("me", use: me)
+    }
+
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await request.decodeJSON(Credentials.self, limit: maxBodyBytes)
+        let user = try await AccountService.createUser(
+            email: input.email, password: input.password, database: database, passwords: passwords
+        )
+        guard let id = user.id else { throw APIError.internalError }
+        context.logger.info("user registered", metadata: ["user_id": "\(id)"])
+        return try await session(for: id, email: user.email, status: .created)
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await request.decodeJSON(Credentials.self, limit: maxBodyBytes)
+        let email = input.email.trimmingCharacters(in: .whitespaces).lowercased()
+        let key = "\(email)|\(clientAddress(request, context) ?? "-")"
+        if let wait = throttle.retryAfter(key) {
+            context.logger.notice("login throttled")
+            throw APIError.tooManyRequests(
+                "too many failed logins; try again in \(Int(wait.rounded(.up))) seconds",
+                retryAfter: Int(wait.rounded(.up)), code: "login_throttled"
+            )
+        }
+        let user = try database.user(email: email)
+        guard await passwords.verify(input.password, hash: user?.passwordHash), let user, let id = user.id else {
+            throttle.recordFailure(key)
+            context.logger.info("login failed")
+            throw APIError(.unauthorized, code: "invalid_credentials", message: "invalid email or password")
+        }
+        throttle.reset(key)
+        context.logger.info("login succeeded", metadata: ["user_id": "\(id)"])
+        return try await session(for: id, email: user.email, status: .ok)
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        try database.revokeToken(jti: user.tokenID, userID: user.id, expiresAt: user.tokenExpiresAt)
+        context.logger.info("logged out", metadata: ["user_id": "\(user.id)"])
+        return Response(status: .noContent)
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireUser()
+        guard let user = try database.user(id: identity.id) else { throw APIError.unauthorized() }
+        return try .json(MeResponse(id: identity.id, email: user.email, createdAt: user.createdAt))
+    }
+
+    private func session(for userID: Int64, email: String, status: HTTPResponse.Status) async throws -> Response {
+        let issued = try await tokens.issue(userID: userID)
+        return try .json(
+            SessionResponse(user: UserSummary(id: userID, email: email), token: issued.token, expiresAt: issued.expiresAt),
+            status: status
+        )
+    }
+
+    private func clientAddress(_ request: Request, _ context: AppRequestContext) -> String? {
+        if trustProxyHeaders, let forwarded = HTTPField.Name("X-Forwarded-For").flatMap({ request.headers[$0] }) {
+            return forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return context.peerAddress
+    }
+}
+
+/// What makes an acceptable email and password.
+enum CredentialRules {
+    /// The email trimmed and lowercased, or 422 when it is not a plausible address.
+    static func validEmail(_ raw: String) throws -> String {
+        let email = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let valid = email.count <= 254
+            && parts.count == 2
+            && !parts[0].isEmpty && parts[0].count <= 64
+            && parts[1].contains(".")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !parts[1].contains("..")
+            && email.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
+            && !email.contains(where: { "()<>,;:\\\"[]".contains($0) })
+        guard valid else { throw APIError.unprocessable("email is not a valid address", code: "invalid_email") }
+        return email
+    }
+
+    /// 422 when the password is shorter than 8 characters, or longer than bcrypt's 72 bytes
+    /// (bcrypt ignores what follows, which would silently weaken long passphrases).
+    static func checkPassword(_ password: String) throws {
+        guard password.count >= 8 else {
+            throw APIError.unprocessable("password must be at least 8 characters", code: "weak_password")
+        }
+        guard password.utf8.count <= 72 else {
+            throw APIError.unprocessable("password must be at most 72 bytes", code: "password_too_long")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import GRDB
+
+extension AppDatabase {
+    /// The schema, as append-only migrations: a shipped migration is never edited; a change
+    /// is a new migration. Migrations use raw SQL and no app types, so they stay valid as
+    /// the record types evolve.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-accounts") { db in
+            try db.execute(sql: """
+                CREATE TABLE user (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    password_hash TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE revoked_token (
+                    jti TEXT PRIMARY KEY NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    expires_at DATETIME NOT NULL,
+                    revoked_at DATETIME NOT NULL
+                );
+                CREATE INDEX revoked_token_expires ON revoked_token(expires_at);
+                """)
+        }
+        migrator.registerMigration("v1-content") { db in
+            try db.execute(sql: """
+                CREATE TABLE collection (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    UNIQUE (user_id, name)
+                );
+                CREATE TABLE document (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    canonical_url TEXT,
+                    title TEXT NOT NULL DEFAULT '',
+                    lang TEXT,
+                    content_hash TEXT,
+                    fetched_at DATETIME,
+                    etag TEXT,
+                    last_modified TEXT,
+                    UNIQUE (collection_id, url)
+                );
+                CREATE INDEX document_content_hash ON document(collection_id, content_hash);
+                CREATE TABLE chunk (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    heading_path TEXT NOT NULL DEFAULT '',
+                    text TEXT NOT NULL,
+                    token_count INTEGER NOT NULL,
+                    vector BLOB,
+                    content_hash TEXT NOT NULL,
+                    UNIQUE (document_id, ordinal)
+                );
+                -- Full-text index over chunks: Porter stemming on top of unicode61 (which folds
+                -- case and strips diacritics). Title and heading are separate columns so
+                -- bm25() can weight them above the body.
+                CREATE VIRTUAL TABLE chunk_fts USING fts5(
+                    title, heading, body,
+                    tokenize = 'porter unicode61 remove_diacritics 2'
+                );
+                CREATE TRIGGER chunk_fts_insert AFTER INSERT ON chunk BEGIN
+                    INSERT INTO chunk_fts(rowid, title, heading, body)
+                    VALUES (new.id, (SELECT title FROM document WHERE id = new.document_id),
+                            new.heading_path, new.text);
+                END;
+                CREATE TRIGGER chunk_fts_delete AFTER DELETE ON chunk BEGIN
+                    DELETE FROM chunk_fts WHERE rowid = old.id;
+                END;
+                CREATE TRIGGER chunk_fts_update AFTER UPDATE OF heading_path, text ON chunk BEGIN
+                    UPDATE chunk_fts SET heading = new.heading_path, body = new.text WHERE rowid = new.id;
+                END;
+                CREATE TRIGGER document_title_fts AFTER UPDATE OF title ON document BEGIN
+                    UPDATE chunk_fts SET title = new.title
+                    WHERE rowid IN (SELECT id FROM chunk WHERE document_id = new.id);
+                END;
+                CREATE TABLE job (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    collection_id INTEGER REFERENCES collection(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    params TEXT NOT NULL DEFAULT '{}',
+                    discovered INTEGER NOT NULL DEFAULT 0,
+                    fetched INTEGER NOT NULL DEFAULT 0,
+                    indexed INTEGER NOT NULL DEFAULT 0,
+                    skipped INTEGER NOT NULL DEFAULT 0,
+                    failed INTEGER NOT NULL DEFAULT 0,
+                    chunks INTEGER NOT NULL DEFAULT 0,
+                    error TEXT,
+                    created_at DATETIME NOT NULL,
+                    started_at DATETIME,
+                    finished_at DATETIME,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX job_user ON job(user_id, created_at);
+                CREATE INDEX job_status ON job(status, created_at);
+                """)
+        }
+        return migrator
+    }
+}

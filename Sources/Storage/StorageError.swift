@@ -1,0 +1,35 @@
+import GRDB
+
+/// Errors from the storage layer. Only `API` turns them into HTTP statuses.
+public enum StorageError: Error, Equatable, CustomStringConvertible {
+    /// A user with this email exists already (emails are compared case-insensitively).
+    case emailTaken
+    /// A row that must be unique exists already (e.g. a collection name for this user).
+    case duplicate(String)
+    /// The row asked for does not exist (or belongs to another user).
+    case notFound(String)
+    /// Any other database failure, with SQLite's message.
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .emailTaken: return "a user with this email already exists"
+        case .duplicate(let what): return "\(what) already exists"
+        case .notFound(let what): return "\(what) not found"
+        case .database(let message): return "database error: \(message)"
+        }
+    }
+
+    /// Maps a GRDB error to a `StorageError` (the one place this happens).
+    static func wrap(_ error: any Error) -> StorageError {
+        if let storage = error as? StorageError { return storage }
+        if let database = error as? DatabaseError {
+            if database.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+                || database.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                return .duplicate(database.message ?? "row")
+            }
+            return .database(database.message ?? "\(database.resultCode)")
+        }
+        return .database(String(describing: error))
+    }
+}

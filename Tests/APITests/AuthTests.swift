@@ -1,0 +1,156 @@
+import API
+import Foundation
+import HTTPKit
+import Logging
+import Storage
+import TestSupport
+import Testing
+
+@Suite("Accounts and sessions over HTTP")
+struct AuthTests {
+    @Test("register → login → me → logout, each with the documented status and shape")
+    func happyPath() async throws {
+        try await withTestServer { api, _ in
+            let registered = try await api.post("/auth/register", json: ["email": "Ada@Example.com", "password": "analytical engine"])
+            #expect(registered.status == 201)
+            #expect(registered.string("user.email") == "ada@example.com")
+            #expect(registered.value("user.id") as? Int != nil)
+            #expect(registered.string("token")?.split(separator: ".").count == 3)
+            #expect(registered.string("expires_at") != nil)
+
+            let login = try await api.post("/auth/login", json: ["email": "ADA@example.com", "password": "analytical engine"])
+            #expect(login.status == 200)
+            let token = try #require(login.string("token"))
+            #expect(login.string("user.email") == "ada@example.com")
+            let expiresAt = try #require(login.string("expires_at").flatMap { ISO8601DateFormatter().date(from: $0) })
+            // Default lifetime: 24 h.
+            #expect(abs(expiresAt.timeIntervalSinceNow - 86_400) < 120)
+
+            let me = try await api.get("/auth/me", token: token)
+            #expect(me.status == 200)
+            #expect(me.string("email") == "ada@example.com")
+            #expect(me.value("id") as? Int == registered.value("user.id") as? Int)
+            #expect(me.string("created_at") != nil)
+
+            let logout = try await api.post("/auth/logout", token: token)
+            #expect(logout.status == 204)
+            let after = try await api.get("/auth/me", token: token)
+            #expect(after.status == 401)
+            #expect(after.errorCode == "unauthorized")
+            // The registration token is a different session and still works.
+            #expect(try await api.get("/auth/me", token: registered.string("token")).status == 200)
+        }
+    }
+
+    @Test("wrong password and unknown email both answer 401 with the same message")
+    func badCredentials() async throws {
+        try await withTestServer { api, _ in
+            _ = try await api.registered(email: "b@example.com")
+            let wrong = try await api.post("/auth/login", json: ["email": "b@example.com", "password": "not the password"])
+            let unknown = try await api.post("/auth/login", json: ["email": "nobody@example.com", "password": "not the password"])
+            #expect(wrong.status == 401)
+            #expect(unknown.status == 401)
+            #expect(wrong.errorCode == "invalid_credentials")
+            #expect(wrong.string("error.message") == unknown.string("error.message"))
+        }
+    }
+
+    @Test("a duplicate email in another case is 409")
+    func duplicate() async throws {
+        try await withTestServer { api, _ in
+            _ = try await api.registered(email: "dup@example.com")
+            let again = try await api.post("/auth/register", json: ["email": "DUP@example.com", "password": "another password"])
+            #expect(again.status == 409)
+            #expect(again.errorCode == "email_taken")
+        }
+    }
+
+    @Test("invalid emails and short or over-long passwords are 422", arguments: [
+        ("not-an-email", "long enough pw", "invalid_email"),
+        ("a@b", "long enough pw", "invalid_email"),
+        ("spaces in@example.com", "long enough pw", "invalid_email"),
+        ("ok@example.com", "short", "weak_password"),
+        ("ok@example.com", String(repeating: "x", count: 73), "password_too_long"),
+    ])
+    func validation(email: String, password: String, code: String) async throws {
+        try await withTestServer { api, _ in
+            let reply = try await api.post("/auth/register", json: ["email": email, "password": password])
+            #expect(reply.status == 422)
+            #expect(reply.errorCode == code)
+        }
+    }
+
+    @Test("the 11th login attempt within the window is refused with 429 and Retry-After, even with the right password")
+    func throttling() async throws {
+        try await withTestServer { api, _ in
+            _ = try await api.registered(email: "t@example.com", password: "the right password")
+            for _ in 0..<10 {
+                let reply = try await api.post("/auth/login", json: ["email": "t@example.com", "password": "wrong password"])
+                #expect(reply.status == 401)
+            }
+            let throttled = try await api.post("/auth/login", json: ["email": "t@example.com", "password": "the right password"])
+            #expect(throttled.status == 429)
+            #expect(throttled.errorCode == "login_throttled")
+            let retryAfter = try #require(throttled.header("Retry-After").flatMap(Int.init))
+            #expect(retryAfter > 0 && retryAfter <= 300)
+            // Another account from the same address is not affected.
+            _ = try await api.registered(email: "u@example.com", password: "the right password")
+            let other = try await api.post("/auth/login", json: ["email": "u@example.com", "password": "the right password"])
+            #expect(other.status == 200)
+        }
+    }
+}
+
+@Suite("Login throttle")
+struct LoginThrottleTests {
+    /// A clock the test moves by hand.
+    final class ManualClock: @unchecked Sendable {
+        var now = Date(timeIntervalSince1970: 1_000_000)
+    }
+
+    @Test("refuses after N failures, frees the key when the oldest failure leaves the window, and reset clears it")
+    func window() {
+        let clock = ManualClock()
+        let throttle = LoginThrottle(maxFailures: 3, window: 300) { clock.now }
+        for _ in 0..<3 {
+            #expect(throttle.retryAfter("k") == nil)
+            throttle.recordFailure("k")
+            clock.now += 10
+        }
+        // Oldest failure at t0, now t0+30: wait until t0+300.
+        #expect(throttle.retryAfter("k") == 270)
+        #expect(throttle.retryAfter("other") == nil)
+        clock.now += 271
+        #expect(throttle.retryAfter("k") == nil)
+        throttle.recordFailure("k")
+        throttle.reset("k")
+        #expect(throttle.retryAfter("k") == nil)
+    }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("environment variables are parsed with units and invalid values name the variable")
+    func environment() throws {
+        let config = try AppConfig.load(environment: [
+            "NEX_PORT": "9001", "NEX_TOKEN_TTL": "90m", "NEX_MAX_BODY": "2MiB", "NEX_CORS_ORIGINS": "https://a.example, https://b.example",
+            "NEX_TRUST_PROXY": "yes", "NEX_LOG_LEVEL": "DEBUG", "NEX_JWT_SECRET": String(repeating: "s", count: 32),
+        ])
+        #expect(config.port == 9001)
+        #expect(config.tokenTTL == 5400)
+        #expect(config.maxBodyBytes == 2 << 20)
+        #expect(config.corsOrigins == ["https://a.example", "https://b.example"])
+        #expect(config.trustProxyHeaders)
+        #expect(config.logLevel == .debug)
+        #expect(try AppConfig.load(environment: [:]).port == 8000)
+
+        for (name, value) in [("NEX_PORT", "99999"), ("NEX_TOKEN_TTL", "soon"), ("NEX_JWT_SECRET", "short"), ("NEX_BCRYPT_COST", "2")] {
+            do {
+                _ = try AppConfig.load(environment: [name: value])
+                Issue.record("\(name)=\(value) was accepted")
+            } catch {
+                #expect("\(error)".contains(name))
+            }
+        }
+    }
+}
