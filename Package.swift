@@ -2,6 +2,7 @@
 // NexTraction: a self-hosted retrieval-augmented question-answering server.
 // Layering (imports only point down) is described in README.md § Architecture.
 
+import Foundation
 import PackageDescription
 
 /// Settings every target gets (STYLE.md rule 4).
@@ -10,10 +11,19 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// Hot numeric code: bounds checks off in release only; debug builds keep every check.
-let hot: [SwiftSetting] = strict + [
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+/// Hot numeric code: bounds checks off in release only (debug builds keep every check), and
+/// AVX2 + FMA code generation (x86-64 from 2013 on). `NEX_PORTABLE_BUILD=1 swift build`
+/// targets any x86-64 instead; the server checks the CPU at start and says so.
+let portable = ProcessInfo.processInfo.environment["NEX_PORTABLE_BUILD"] == "1"
+#if arch(x86_64)
+let cpuFlags = portable ? [] : ["-target-cpu", "haswell"]
+#else
+let cpuFlags: [String] = []
+#endif
+var hot: [SwiftSetting] = strict + [
+    .unsafeFlags(["-Ounchecked"] + cpuFlags, .when(configuration: .release)),
 ]
+if !cpuFlags.isEmpty { hot.append(.define("NEX_REQUIRES_AVX2", .when(configuration: .release))) }
 
 let package = Package(
     name: "NexTraction",
@@ -43,6 +53,7 @@ let package = Package(
 
         // Layer 1: numerics and plumbing.
         .target(name: "NexNumerics", dependencies: ["CBLAS", "CLAPACK"], swiftSettings: hot),
+        .target(name: "TextKit", swiftSettings: hot),
         .target(
             name: "HTTPKit",
             dependencies: ["CCurl"],
@@ -55,6 +66,9 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+
+        // Layer 2: the embedding model.
+        .target(name: "Embedding", dependencies: ["NexNumerics", "TextKit"], swiftSettings: hot),
 
         // Layer 4: HTTP API.
         .target(
@@ -78,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "nextraction",
             dependencies: [
-                "API", "Storage", "NexNumerics",
+                "API", "Storage", "NexNumerics", "Embedding", "TextKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -90,11 +104,18 @@ let package = Package(
         // Test helpers shared by the test targets (spawned server processes, temp dirs).
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPKit"],
+            dependencies: ["HTTPKit", "Embedding"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
         .testTarget(name: "NexNumericsTests", dependencies: ["NexNumerics"], swiftSettings: strict),
+        .testTarget(
+            name: "EmbeddingTests",
+            dependencies: ["Embedding", "TextKit", "NexNumerics", "TestSupport", "nextraction"],
+            resources: [.copy("Resources/minilm-golden.json")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TextKitTests", dependencies: ["TextKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"], swiftSettings: strict),
         .testTarget(name: "ShimTests", dependencies: ["CLibXML2", "CCurl"], swiftSettings: strict),
         .testTarget(

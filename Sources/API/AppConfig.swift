@@ -29,6 +29,12 @@ public struct AppConfig: Sendable {
     public var loginWindow: TimeInterval = 300
     /// Take the client address from `X-Forwarded-For` (`NEX_TRUST_PROXY=1`; only behind a proxy).
     public var trustProxyHeaders = false
+    /// The embedding model folder (`NEX_MODEL_DIR`); nil: `<data dir>/models/all-MiniLM-L6-v2`.
+    public var modelDirectoryOverride: String?
+    /// Most tokens per embedding forward pass (`NEX_EMBED_BATCH_TOKENS`).
+    public var embedBatchTokens = 4096
+    /// Threads an embedding pass uses (`NEX_EMBED_THREADS`; default: every core).
+    public var embedThreads: Int?
     /// Minimum log level (`NEX_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
     public var logLevel: Logger.Level = .info
 
@@ -36,6 +42,11 @@ public struct AppConfig: Sendable {
 
     /// The path of the SQLite database inside the data dir.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("nextraction.sqlite") }
+
+    /// The embedding model folder.
+    public var modelDirectory: String {
+        modelDirectoryOverride ?? (dataDirectory as NSString).appendingPathComponent("models/all-MiniLM-L6-v2")
+    }
 
     /// Reads every `NEX_*` variable present in `environment`, keeping defaults for the rest.
     public static func load(environment: [String: String]) throws -> AppConfig {
@@ -53,6 +64,9 @@ public struct AppConfig: Sendable {
         config.loginMaxFailures = try env.int("NEX_LOGIN_MAX_FAILURES", in: 1...10_000) ?? config.loginMaxFailures
         config.loginWindow = try env.duration("NEX_LOGIN_WINDOW") ?? config.loginWindow
         config.trustProxyHeaders = try env.bool("NEX_TRUST_PROXY") ?? config.trustProxyHeaders
+        config.modelDirectoryOverride = env.string("NEX_MODEL_DIR")
+        config.embedBatchTokens = try env.int("NEX_EMBED_BATCH_TOKENS", in: 256...1_000_000) ?? config.embedBatchTokens
+        config.embedThreads = try env.int("NEX_EMBED_THREADS", in: 1...256)
         if let level = env.string("NEX_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigError.invalid(name: "NEX_LOG_LEVEL", value: level, expected: "trace, debug, info, notice, warning, error or critical")

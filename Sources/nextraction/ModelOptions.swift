@@ -1,0 +1,23 @@
+import API
+import ArgumentParser
+import Embedding
+import Foundation
+import NexNumerics
+
+/// Options of the commands that run the embedding model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Embedding model folder (default: <data dir>/models/all-MiniLM-L6-v2, or NEX_MODEL_DIR).", valueName: "path"))
+    var modelDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Threads per forward pass (default: every core, or NEX_EMBED_THREADS).", valueName: "n"))
+    var threads: Int?
+
+    /// Loads the embedder described by `config` and these options.
+    func embedder(config: AppConfig) throws -> MiniLMEmbedder {
+        try CPUFeatures.check()
+        var configuration = EmbedderConfiguration(modelDirectory: modelDir ?? config.modelDirectory)
+        configuration.maxBatchTokens = config.embedBatchTokens
+        if let threads = threads ?? config.embedThreads { configuration.threads = threads }
+        return try MiniLMEmbedder(configuration: configuration)
+    }
+}
