@@ -22,6 +22,9 @@ let cpuFlags: [String] = []
 #endif
 var hot: [SwiftSetting] = strict + [
     .unsafeFlags(["-Ounchecked"] + cpuFlags, .when(configuration: .release)),
+    // Debug builds still optimise these few modules (bounds checks stay on): the test suite
+    // embeds real pages with the real model, which unoptimised code makes ~20× slower.
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 if !cpuFlags.isEmpty { hot.append(.define("NEX_REQUIRES_AVX2", .when(configuration: .release))) }
 
@@ -50,6 +53,7 @@ let package = Package(
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapack-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Layer 1: numerics and plumbing.
         .target(name: "NexNumerics", dependencies: ["CBLAS", "CLAPACK"], swiftSettings: hot),
@@ -69,12 +73,25 @@ let package = Package(
 
         // Layer 2: the embedding model.
         .target(name: "Embedding", dependencies: ["NexNumerics", "TextKit"], swiftSettings: hot),
+        .target(name: "VectorIndex", dependencies: ["NexNumerics"], swiftSettings: hot),
+        .target(name: "Crawler", dependencies: ["HTTPKit", "CLibXML2", "CZlib", "TextKit"], swiftSettings: strict),
+
+        // Layer 3: the write path as jobs.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Crawler", "Embedding", "VectorIndex", "Storage", "TextKit", "HTTPKit", "NexNumerics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
 
         // Layer 4: HTTP API.
         .target(
             name: "API",
             dependencies: [
-                "Storage",
+                "Storage", "Ingest", "Embedding", "HTTPKit", "VectorIndex",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -92,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "nextraction",
             dependencies: [
-                "API", "Storage", "NexNumerics", "Embedding", "TextKit",
+                "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "Crawler", "HTTPKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -115,7 +132,15 @@ let package = Package(
             resources: [.copy("Resources/minilm-golden.json")],
             swiftSettings: strict
         ),
-        .testTarget(name: "TextKitTests", dependencies: ["TextKit", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "NexNumerics", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TextKitTests", dependencies: ["TextKit", "TestSupport", "Embedding"], swiftSettings: strict),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "Storage", "Embedding", "VectorIndex", "HTTPKit", "TextKit", "NexNumerics", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TextKit", "HTTPKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"], swiftSettings: strict),
         .testTarget(name: "ShimTests", dependencies: ["CLibXML2", "CCurl"], swiftSettings: strict),
         .testTarget(
@@ -126,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Storage", "HTTPKit", "TestSupport", "nextraction",
+                "API", "Storage", "HTTPKit", "TestSupport", "nextraction", "Embedding", "Ingest", "VectorIndex",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -35,6 +35,18 @@ public struct AppConfig: Sendable {
     public var embedBatchTokens = 4096
     /// Threads an embedding pass uses (`NEX_EMBED_THREADS`; default: every core).
     public var embedThreads: Int?
+    /// Let the crawler fetch loopback, private and link-local addresses (`NEX_ALLOW_PRIVATE_HOSTS=1`).
+    public var allowPrivateHosts = false
+    /// Upper bound for an ingest's `max_pages` (`NEX_MAX_PAGES_LIMIT`).
+    public var maxPagesLimit = 5000
+    /// Ingest jobs run at once by this server (`NEX_INGEST_CONCURRENCY`).
+    public var ingestConcurrency = 1
+    /// Default seconds between requests to one host (`NEX_CRAWL_DELAY`; robots.txt may ask for more).
+    public var crawlDelay: Double = 0.5
+    /// Largest page the crawler downloads (`NEX_MAX_PAGE_BYTES`).
+    public var maxPageBytes = 5 << 20
+    /// A running job whose server sent no heartbeat for this long is resumed by another (`NEX_JOB_STALE_AFTER`).
+    public var jobStaleAfter: TimeInterval = 15
     /// Minimum log level (`NEX_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
     public var logLevel: Logger.Level = .info
 
@@ -42,6 +54,9 @@ public struct AppConfig: Sendable {
 
     /// The path of the SQLite database inside the data dir.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("nextraction.sqlite") }
+
+    /// Where vector index generations live.
+    public var indexDirectory: String { (dataDirectory as NSString).appendingPathComponent("index") }
 
     /// The embedding model folder.
     public var modelDirectory: String {
@@ -65,6 +80,12 @@ public struct AppConfig: Sendable {
         config.loginWindow = try env.duration("NEX_LOGIN_WINDOW") ?? config.loginWindow
         config.trustProxyHeaders = try env.bool("NEX_TRUST_PROXY") ?? config.trustProxyHeaders
         config.modelDirectoryOverride = env.string("NEX_MODEL_DIR")
+        config.allowPrivateHosts = try env.bool("NEX_ALLOW_PRIVATE_HOSTS") ?? config.allowPrivateHosts
+        config.maxPagesLimit = try env.int("NEX_MAX_PAGES_LIMIT", in: 1...1_000_000) ?? config.maxPagesLimit
+        config.ingestConcurrency = try env.int("NEX_INGEST_CONCURRENCY", in: 1...64) ?? config.ingestConcurrency
+        config.crawlDelay = try env.duration("NEX_CRAWL_DELAY") ?? config.crawlDelay
+        config.maxPageBytes = try env.byteCount("NEX_MAX_PAGE_BYTES") ?? config.maxPageBytes
+        config.jobStaleAfter = try env.duration("NEX_JOB_STALE_AFTER") ?? config.jobStaleAfter
         config.embedBatchTokens = try env.int("NEX_EMBED_BATCH_TOKENS", in: 256...1_000_000) ?? config.embedBatchTokens
         config.embedThreads = try env.int("NEX_EMBED_THREADS", in: 1...256)
         if let level = env.string("NEX_LOG_LEVEL") {

@@ -1,5 +1,8 @@
+import Embedding
 import Foundation
+import HTTPKit
 import Hummingbird
+import Ingest
 import Logging
 import ServiceLifecycle
 import Storage
@@ -13,34 +16,56 @@ public struct AppDependencies: Sendable {
     public var loginThrottle: LoginThrottle
     public var metrics: AppMetrics
     public var version: String
+    /// The embedding model, or nil with `embedderError` saying why it could not be loaded.
+    public var embedder: (any Embedder)?
+    public var embedderError: String?
+    public var indexes: IndexRegistry
+    public var jobRunner: JobRunner?
+    public var ingest: IngestEnvironment?
 
-    public init(
-        config: AppConfig, database: AppDatabase, tokens: TokenService, passwords: PasswordHasher,
-        loginThrottle: LoginThrottle, metrics: AppMetrics, version: String
-    ) {
-        self.config = config
-        self.database = database
-        self.tokens = tokens
-        self.passwords = passwords
-        self.loginThrottle = loginThrottle
-        self.metrics = metrics
-        self.version = version
-    }
-
-    /// Opens the database in the data directory, loads (or creates) the token secret and
-    /// builds the services from `config`.
-    public static func make(config: AppConfig, metrics: AppMetrics = AppMetrics(), version: String) async throws -> AppDependencies {
+    /// Opens the database in the data directory, loads (or creates) the token secret, loads
+    /// the embedding model (unless one is given) and builds the services from `config`.
+    public static func make(
+        config: AppConfig, metrics: AppMetrics = AppMetrics(), version: String,
+        embedder injected: (any Embedder)? = nil, logger: Logger = Logger(label: "nextraction")
+    ) async throws -> AppDependencies {
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let database = try AppDatabase.open(path: config.databasePath)
         let secret = try TokenService.loadSecret(explicit: config.jwtSecret, dataDirectory: config.dataDirectory)
+        var embedder = injected
+        var embedderError: String?
+        if embedder == nil {
+            do {
+                var configuration = EmbedderConfiguration(modelDirectory: config.modelDirectory)
+                configuration.maxBatchTokens = config.embedBatchTokens
+                if let threads = config.embedThreads { configuration.threads = threads }
+                embedder = try MiniLMEmbedder(configuration: configuration)
+            } catch {
+                embedderError = "\(error)"
+                logger.error("embedding model unavailable: ingest and questions are disabled", metadata: ["error": "\(error)"])
+            }
+        }
+        let indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder?.dimension ?? 384, database: database)
+        var ingest: IngestEnvironment?
+        var runner: JobRunner?
+        if let embedder {
+            var environment = IngestEnvironment(
+                database: database, embedder: embedder, indexes: indexes,
+                client: try HTTPClient(userAgent: "NexTraction/\(version)"),
+                userAgent: "NexTraction/\(version)", politenessDelay: config.crawlDelay, maxBodyBytes: config.maxPageBytes,
+                logger: logger
+            )
+            environment.publishInterval = 2
+            ingest = environment
+            runner = JobRunner(environment: environment, concurrency: config.ingestConcurrency, staleAfter: config.jobStaleAfter)
+        }
         return AppDependencies(
-            config: config,
-            database: database,
+            config: config, database: database,
             tokens: await TokenService(secret: secret, lifetime: config.tokenTTL),
             passwords: PasswordHasher(cost: config.bcryptCost),
             loginThrottle: LoginThrottle(maxFailures: config.loginMaxFailures, window: config.loginWindow),
-            metrics: metrics,
-            version: version
+            metrics: metrics, version: version, embedder: embedder, embedderError: embedderError,
+            indexes: indexes, jobRunner: runner, ingest: ingest
         )
     }
 }
@@ -73,6 +98,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let protected = router.group()
         .add(middleware: JWTAuthenticator(tokens: dependencies.tokens, database: dependencies.database))
     auth.addProtectedRoutes(to: protected.group("auth"))
+    IngestController(dependencies: dependencies).addRoutes(to: protected)
+    CollectionsController(dependencies: dependencies).addRoutes(to: protected)
     return router
 }
 
@@ -89,7 +116,7 @@ public func buildApplication(
     return Application(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "NexTraction"),
-        services: services,
+        services: services + (dependencies.jobRunner.map { [$0] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger
     )

@@ -33,17 +33,30 @@ public enum Parallel {
     /// `alignment` (except the end), and runs `body(range)` on each concurrently.
     @inlinable
     public static func forEachRange(count: Int, workers: Int, alignment: Int = 1, _ body: (Range<Int>) -> Void) {
-        let parts = max(1, min(workers, (count + alignment - 1) / max(alignment, 1)))
+        forEachPartition(count: count, workers: workers, alignment: alignment) { _, range in body(range) }
+    }
+
+    /// Like `forEachRange`, also passing the partition's index (`0..<partitions(...)`), for
+    /// workers that fill per-partition slots.
+    @inlinable
+    public static func forEachPartition(count: Int, workers: Int, alignment: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+        let parts = partitions(count: count, workers: workers, alignment: alignment)
         if parts <= 1 {
-            if count > 0 { body(0..<count) }
+            if count > 0 { body(0, 0..<count) }
             return
         }
         let blocks = (count + alignment - 1) / alignment
         run(workers: parts) { part in
             let start = min(count, (blocks * part / parts) * alignment)
             let end = min(count, (blocks * (part + 1) / parts) * alignment)
-            if start < end { body(start..<end) }
+            if start < end { body(part, start..<end) }
         }
+    }
+
+    /// How many partitions `forEachPartition` makes.
+    @inlinable
+    public static func partitions(count: Int, workers: Int, alignment: Int = 1) -> Int {
+        max(1, min(workers, (count + alignment - 1) / max(alignment, 1)))
     }
 
     /// Assigns items with the given costs to `workers` bins, largest first to the least loaded

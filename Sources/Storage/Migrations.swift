@@ -102,6 +102,35 @@ extension AppDatabase {
                 CREATE INDEX job_status ON job(status, created_at);
                 """)
         }
+        migrator.registerMigration("v2-ingest") { db in
+            try db.execute(sql: """
+                ALTER TABLE document ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE document ADD COLUMN http_status INTEGER;
+                ALTER TABLE document ADD COLUMN depth INTEGER;
+                ALTER TABLE document ADD COLUMN bytes INTEGER;
+                ALTER TABLE document ADD COLUMN updated_at DATETIME;
+                CREATE INDEX chunk_document ON chunk(document_id);
+                ALTER TABLE job ADD COLUMN unchanged INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE job ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE job ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE job ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE job ADD COLUMN worker TEXT;
+                ALTER TABLE job ADD COLUMN heartbeat_at DATETIME;
+                CREATE TABLE job_page (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    job_id TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    reason TEXT,
+                    detail TEXT,
+                    http_status INTEGER,
+                    depth INTEGER,
+                    chunks INTEGER NOT NULL DEFAULT 0,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX job_page_job ON job_page(job_id, id);
+                """)
+        }
         return migrator
     }
 }

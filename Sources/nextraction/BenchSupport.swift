@@ -113,9 +113,17 @@ struct PeerEnvironment {
         try packages.joined(separator: " ").write(toFile: marker, atomically: true, encoding: .utf8)
     }
 
-    /// Runs a peer script and returns the JSON object on the last line of its output.
-    func runScript(_ script: String, arguments: [String]) throws -> [String: Any] {
-        let output = try run([python, BenchSupport.repositoryRoot.appendingPathComponent(script).path] + arguments, capture: true)
+    /// Runs a peer script (a path relative to the repository, or absolute) and returns the
+    /// JSON object on the last line of its output (or an empty object when `lastLineJSON` is
+    /// false and the script writes its results elsewhere; its output then goes to stderr).
+    @discardableResult
+    func runScript(_ script: String, arguments: [String], lastLineJSON: Bool = true) throws -> [String: Any] {
+        let path = script.hasPrefix("/") ? script : BenchSupport.repositoryRoot.appendingPathComponent(script).path
+        let output = try run([python, path] + arguments, capture: true)
+        if !lastLineJSON {
+            BenchSupport.progress(output)
+            return [:]
+        }
         guard let last = output.split(separator: "\n").last,
               let object = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else {
             throw PeerError.badOutput(script, output)

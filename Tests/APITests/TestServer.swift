@@ -1,4 +1,5 @@
 import API
+import Embedding
 import Foundation
 import Hummingbird
 import Logging
@@ -12,6 +13,7 @@ import TestSupport
 /// bcrypt runs at cost 4 here (its minimum) so tests stay fast; production defaults to 12.
 func withTestServer<T>(
     configure: (inout AppConfig) -> Void = { _ in },
+    embedder: (any Embedder)? = nil,
     logHandler: (@Sendable (String) -> Void)? = nil,
     _ body: (APIClient, AppDependencies) async throws -> T
 ) async throws -> T {
@@ -23,8 +25,6 @@ func withTestServer<T>(
     config.webDirectory = BuildProducts.repositoryRoot.appendingPathComponent("Web").path
     config.bcryptCost = 4
     configure(&config)
-    let dependencies = try await AppDependencies.make(config: config, version: "test")
-
     var logger = Logger(label: "test") { label in
         if let logHandler {
             return StructuredLogHandler(label: label, level: .trace, format: .text, sink: logHandler)
@@ -32,6 +32,7 @@ func withTestServer<T>(
         return SwiftLogNoOpLogHandler()
     }
     logger.logLevel = logHandler == nil ? .critical : .trace
+    let dependencies = try await AppDependencies.make(config: config, version: "test", embedder: embedder, logger: logger)
 
     let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = buildApplication(dependencies, logger: logger) { port in portContinuation.yield(port) }

@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import Ingest
+import Logging
+import Storage
+
+/// `/ingest` and `/jobs`: start crawls, watch them, read their per-URL logs, cancel them.
+struct IngestController {
+    let dependencies: AppDependencies
+
+    struct IngestRequest: Decodable {
+        var url: String
+        var collection: String?
+        var domain: String?
+        var maxPages: Int?
+        var maxDepth: Int?
+        var include: [String]?
+        var exclude: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case url, collection, domain, include, exclude
+            case maxPages = "max_pages"
+            case maxDepth = "max_depth"
+        }
+    }
+
+    struct Accepted: Encodable {
+        var jobID: String
+        var status: String
+        enum CodingKeys: String, CodingKey {
+            case jobID = "job_id"
+            case status
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("ingest", use: ingest)
+        group.get("jobs", use: list)
+        group.get("jobs/:id", use: show)
+        group.get("jobs/:id/pages", use: pages)
+        group.post("jobs/:id/cancel", use: cancel)
+    }
+
+    @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let input = try await request.decodeJSON(IngestRequest.self, limit: dependencies.config.maxBodyBytes)
+        guard let runner = dependencies.jobRunner else {
+            throw APIError(.serviceUnavailable, code: "model_unavailable",
+                           message: "the embedding model is not loaded: \(dependencies.embedderError ?? "unknown reason")")
+        }
+        let url: URL
+        let collection: String
+        do {
+            url = try IngestParameters.validate(url: input.url)
+            collection = try IngestParameters.validate(collection: input.collection ?? "default")
+        } catch let error as IngestError {
+            throw APIError.unprocessable(error.description, code: "invalid_request")
+        }
+        let maxPages = input.maxPages ?? 50
+        let maxDepth = input.maxDepth ?? 3
+        guard maxPages >= 1 else { throw APIError.unprocessable("max_pages must be at least 1", code: "invalid_request") }
+        guard (0...20).contains(maxDepth) else { throw APIError.unprocessable("max_depth must be between 0 and 20", code: "invalid_request") }
+        let parameters = IngestParameters(
+            url: url.absoluteString, collection: collection, domain: input.domain?.trimmingCharacters(in: .whitespaces).lowercased(),
+            maxPages: min(maxPages, dependencies.config.maxPagesLimit), maxDepth: maxDepth,
+            include: input.include ?? [], exclude: input.exclude ?? [],
+            allowPrivateHosts: dependencies.config.allowPrivateHosts
+        )
+        let record = try dependencies.database.ensureCollection(userID: user.id, name: collection)
+        let job = try dependencies.database.createJob(userID: user.id, collectionID: record.id, kind: "ingest", params: parameters.json())
+        runner.wake()
+        context.logger.info("ingest queued", metadata: ["job_id": "\(job.id)"])
+        return try .json(Accepted(jobID: job.id, status: job.status), status: .accepted)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let jobs = try dependencies.database.jobs(userID: user.id)
+        return try .json(try jobs.map(JobView.init))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try .json(JobView(try job(request, context)))
+    }
+
+    @Sendable func pages(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let job = try job(request, context)
+        let offset = max(0, request.uri.queryParameters.get("offset", as: Int.self) ?? 0)
+        let limit = min(500, max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 100))
+        let status = request.uri.queryParameters.get("status").map { String($0) }
+        let (lines, total) = try dependencies.database.jobPages(jobID: job.id, offset: offset, limit: limit, status: status)
+        return try .json(PagesView(pages: lines.map(PageView.init), total: total, offset: offset, limit: limit))
+    }
+
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try context.parameters.require("id")
+        guard let job = try dependencies.database.requestCancel(jobID: id, userID: user.id) else {
+            throw APIError.notFound("job \(id) not found")
+        }
+        return try .json(JobView(job), status: .accepted)
+    }
+
+    private func job(_ request: Request, _ context: AppRequestContext) throws -> JobRecord {
+        let user = try context.requireUser()
+        let id = try context.parameters.require("id")
+        guard let job = try dependencies.database.job(id: id, userID: user.id) else { throw APIError.notFound("job \(id) not found") }
+        return job
+    }
+}
+
+/// The JSON of a job.
+struct JobView: Encodable {
+    var id: String
+    var status: String
+    var collection: String
+    var url: String
+    var progress: JobProgress
+    var createdAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var error: String?
+    var attempts: Int
+    var maxPages: Int
+    var maxDepth: Int
+
+    init(_ job: JobRecord) throws {
+        let parameters = try? IngestParameters.decode(job.params)
+        id = job.id
+        status = job.status
+        collection = parameters?.collection ?? ""
+        url = parameters?.url ?? ""
+        progress = job.progress
+        createdAt = job.createdAt
+        startedAt = job.startedAt
+        finishedAt = job.finishedAt
+        error = job.error
+        attempts = job.attempts
+        maxPages = parameters?.maxPages ?? 0
+        maxDepth = parameters?.maxDepth ?? 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, collection, url, progress, error, attempts
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case maxPages = "max_pages"
+        case maxDepth = "max_depth"
+    }
+}
+
+struct PageView: Encodable {
+    var url: String
+    var status: String
+    var reason: String?
+    var detail: String?
+    var httpStatus: Int?
+    var depth: Int?
+    var chunks: Int
+    var at: Date
+
+    init(_ page: JobPageRecord) {
+        url = page.url
+        status = page.status
+        reason = page.reason
+        detail = page.detail
+        httpStatus = page.httpStatus
+        depth = page.depth
+        chunks = page.chunks
+        at = page.createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case url, status, reason, detail, depth, chunks, at
+        case httpStatus = "http_status"
+    }
+}
+
+struct PagesView: Encodable {
+    var pages: [PageView]
+    var total: Int
+    var offset: Int
+    var limit: Int
+}

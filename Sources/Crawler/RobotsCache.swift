@@ -1,0 +1,37 @@
+import Foundation
+import HTTPKit
+
+/// robots.txt per origin, fetched once per crawl (concurrent askers share one fetch).
+/// 2xx: parsed; 4xx: allow all; 5xx or a network error: retried once after a second, then
+/// disallow all (RFC 9309 §2.3.1.3-4). An address refused by the SSRF guard allows all, so
+/// that the page fetch fails with the guard's own explanation.
+actor RobotsCache {
+    private var entries: [String: Task<RobotsTxt, Never>] = [:]
+    private let fetch: @Sendable (URL) async -> (status: Int?, body: Data, error: HTTPClientError?)
+
+    init(fetch: @escaping @Sendable (URL) async -> (status: Int?, body: Data, error: HTTPClientError?)) {
+        self.fetch = fetch
+    }
+
+    func robots(for origin: String) async -> RobotsTxt {
+        if let existing = entries[origin] { return await existing.value }
+        let fetch = self.fetch
+        let task = Task<RobotsTxt, Never> {
+            guard let url = URL(string: origin + "/robots.txt") else { return .allowAll }
+            for attempt in 0..<2 {
+                let (status, body, error) = await fetch(url)
+                // A refused address is the page fetch's to report, with its own reason.
+                if case .blockedAddress = error { return .allowAll }
+                switch status {
+                case .some(200..<300): return RobotsTxt(parsing: String(decoding: body.prefix(512 << 10), as: UTF8.self))
+                case .some(400..<500): return .allowAll
+                default:
+                    if attempt == 0 { try? await Task.sleep(for: .seconds(1)) }
+                }
+            }
+            return .disallowAll
+        }
+        entries[origin] = task
+        return await task.value
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What to ingest: stored as a job's `params` JSON and read back by the runner.
+public struct IngestParameters: Codable, Sendable, Equatable {
+    public var url: String
+    public var collection: String
+    public var domain: String?
+    public var maxPages: Int
+    public var maxDepth: Int
+    public var include: [String]
+    public var exclude: [String]
+    /// Seconds between requests to one host (nil: the server default).
+    public var politenessDelay: Double?
+    /// Crawl private/loopback addresses (only when the server or CLI allows it).
+    public var allowPrivateHosts: Bool
+
+    public init(url: String, collection: String = "default", domain: String? = nil, maxPages: Int = 50, maxDepth: Int = 3,
+                include: [String] = [], exclude: [String] = [], politenessDelay: Double? = nil, allowPrivateHosts: Bool = false) {
+        self.url = url
+        self.collection = collection
+        self.domain = domain
+        self.maxPages = maxPages
+        self.maxDepth = maxDepth
+        self.include = include
+        self.exclude = exclude
+        self.politenessDelay = politenessDelay
+        self.allowPrivateHosts = allowPrivateHosts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case url, collection, domain, include, exclude
+        case maxPages = "max_pages"
+        case maxDepth = "max_depth"
+        case politenessDelay = "politeness_delay"
+        case allowPrivateHosts = "allow_private_hosts"
+    }
+
+    public func json() -> String {
+        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "{}"
+    }
+
+    public static func decode(_ json: String) throws -> IngestParameters {
+        try JSONDecoder().decode(IngestParameters.self, from: Data(json.utf8))
+    }
+
+    /// Checks what a user may ask for; messages are meant for the API's 422 answers.
+    public static func validate(url: String) throws -> URL {
+        guard let parsed = URL(string: url.trimmingCharacters(in: .whitespaces)), let scheme = parsed.scheme?.lowercased() else {
+            throw IngestError.invalidParameter("url is not a valid absolute URL")
+        }
+        guard scheme == "http" || scheme == "https" else {
+            throw IngestError.invalidParameter("url must use http or https, not \(scheme)")
+        }
+        guard let host = parsed.host, !host.isEmpty else { throw IngestError.invalidParameter("url has no host") }
+        return parsed
+    }
+
+    /// Collection names: 1–64 letters, digits, spaces, dots, dashes or underscores.
+    public static func validate(collection name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(trimmed.count),
+              trimmed.allSatisfy({ $0.isLetter || $0.isNumber || " ._-".contains($0) }) else {
+            throw IngestError.invalidParameter("collection must be 1–64 letters, digits, spaces, dots, dashes or underscores")
+        }
+        return trimmed
+    }
+}
+
+/// Errors of the ingest layer.
+public enum IngestError: Error, Equatable, CustomStringConvertible {
+    case invalidParameter(String)
+    case jobNotFound(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .invalidParameter(let message): return message
+        case .jobNotFound(let id): return "job \(id) not found"
+        case .cancelled: return "cancelled"
+        }
+    }
+}

@@ -1,0 +1,251 @@
+import Crawler
+import Embedding
+import Foundation
+import Logging
+import NexNumerics
+import Storage
+import TextKit
+
+/// One ingest, as overlapping stages joined by bounded channels:
+///
+///     crawler (fetch + extract, concurrent)  →  chunker (dedupe, chunk, batch)
+///         →  embedder + writer (embed a batch, write its pages, publish vectors)
+///
+/// Each page is written in one SQLite transaction (document + its chunks, old chunks
+/// replaced), and vectors reach the index only as whole pages, in generations published
+/// every `publishInterval` seconds and at the end — a search never sees half a page.
+/// Re-running the same job is idempotent: unchanged pages (304, or the same content hash)
+/// are not re-embedded, so a resumed job converges on the same documents and chunks.
+public struct IngestPipeline: Sendable {
+    let environment: IngestEnvironment
+    let collectionID: Int64
+    let parameters: IngestParameters
+    let progress: ProgressTracker
+    let times: StageTimes
+    /// Skip embedding and writing (the fetch + extract + chunk benchmark).
+    let dryRun: Bool
+
+    public init(environment: IngestEnvironment, collectionID: Int64, parameters: IngestParameters, progress: ProgressTracker,
+                times: StageTimes = StageTimes(), dryRun: Bool = false) {
+        self.environment = environment
+        self.collectionID = collectionID
+        self.parameters = parameters
+        self.progress = progress
+        self.times = times
+        self.dryRun = dryRun
+    }
+
+    /// A page ready to embed.
+    struct PendingPage: Sendable {
+        var page: CrawledPage
+        var chunks: [TextChunk]
+    }
+
+    public func run() async throws {
+        let start = try IngestParameters.validate(url: parameters.url)
+        var configuration = CrawlConfiguration(startURL: start)
+        configuration.domain = parameters.domain
+        configuration.includePrefixes = parameters.include
+        configuration.excludePrefixes = parameters.exclude
+        configuration.maxPages = parameters.maxPages
+        configuration.maxDepth = parameters.maxDepth
+        configuration.politenessDelay = parameters.politenessDelay ?? environment.politenessDelay
+        configuration.allowPrivateHosts = parameters.allowPrivateHosts
+        configuration.userAgent = environment.userAgent
+        configuration.maxBodyBytes = environment.maxBodyBytes
+        let database = environment.database, collectionID = self.collectionID
+        let crawler = Crawler(configuration: configuration, client: environment.client) { url in
+            guard let document = try? database.document(collectionID: collectionID, url: url.absoluteString),
+                  document.contentHash != nil else { return nil }
+            return KnownPage(etag: document.etag, lastModified: document.lastModified,
+                             links: document.linkList.compactMap(URL.init(string:)))
+        }
+        let events = crawler.start()
+        let batches = BoundedChannel<[PendingPage]>(capacity: 2)
+        let delta = IndexDelta()
+        let processor = Task { await process(events, into: batches, delta: delta) }
+        do {
+            try await withTaskCancellationHandler {
+                try await embedAndWrite(batches, delta: delta)
+            } onCancel: {
+                Task {
+                    await events.cancel()
+                    await batches.cancel()
+                }
+            }
+        } catch {
+            processor.cancel()
+            await events.cancel()
+            try? publish(delta)
+            throw error
+        }
+        await processor.value
+        try publish(delta)
+        if Task.isCancelled { throw CancellationError() }
+    }
+
+    // MARK: - Stage 2: classify, dedupe, chunk, batch
+
+    func process(_ events: BoundedChannel<CrawlEvent>, into batches: BoundedChannel<[PendingPage]>, delta: IndexDelta) async {
+        let chunker = Chunker(counter: environment.embedder.tokenCounter, options: environment.chunker)
+        let database = environment.database
+        var batch: [PendingPage] = []
+        var batchChunks = 0
+        while let event = await events.receive() {
+            switch event {
+            case .discovered:
+                progress.update { $0.discovered += 1 }
+            case .page(let page):
+                progress.update { $0.fetched += 1 }
+                let url = page.url.absoluteString
+                let stored = try? database.document(collectionID: collectionID, url: url)
+                if let stored, let id = stored.id, stored.contentHash == page.contentHash {
+                    try? database.touchDocument(id: id, fetchedAt: page.fetchedAt, etag: page.etag, lastModified: page.lastModified,
+                                                links: page.links.map(\.absoluteString))
+                    progress.update { $0.unchanged += 1 }
+                    progress.log(url, status: "unchanged", reason: "same content", httpStatus: page.status, depth: page.depth)
+                    continue
+                }
+                if let twin = try? database.document(collectionID: collectionID, contentHash: page.contentHash, excludingURL: url) {
+                    progress.update { $0.skipped += 1 }
+                    progress.log(url, status: "skipped", reason: "duplicate", detail: "same content as \(twin.url)", httpStatus: page.status, depth: page.depth)
+                    continue
+                }
+                let chunks = times.measure("chunk") { chunker.chunk(title: page.title, blocks: page.blocks) }
+                guard !chunks.isEmpty else {
+                    progress.update { $0.skipped += 1 }
+                    progress.log(url, status: "skipped", reason: "empty", httpStatus: page.status, depth: page.depth)
+                    continue
+                }
+                if dryRun {
+                    progress.update { $0.indexed += 1; $0.chunks += chunks.count }
+                    continue
+                }
+                batch.append(PendingPage(page: page, chunks: chunks))
+                batchChunks += chunks.count
+                if batchChunks >= environment.embedBatchChunks {
+                    guard await batches.send(batch) else { return }
+                    batch = []
+                    batchChunks = 0
+                }
+            case .unchanged(let url, let depth):
+                progress.update { $0.fetched += 1; $0.unchanged += 1 }
+                if let document = try? database.document(collectionID: collectionID, url: url.absoluteString), let id = document.id {
+                    try? database.touchDocument(id: id, fetchedAt: Date(), etag: nil, lastModified: nil, links: nil)
+                }
+                progress.log(url.absoluteString, status: "unchanged", reason: "not modified", httpStatus: 304, depth: depth)
+            case .skipped(let url, let reason, let detail):
+                progress.update { $0.skipped += 1 }
+                progress.log(url.absoluteString, status: "skipped", reason: reason.rawValue, detail: detail)
+            case .failed(let url, let reason, let status):
+                let key = url.absoluteString
+                if let status, status == 404 || status == 410,
+                   (try? database.document(collectionID: collectionID, url: key)) != nil {
+                    // A stored page that is gone: remove it and its vectors.
+                    delta.remove((try? database.deleteDocument(collectionID: collectionID, url: key)) ?? [])
+                    progress.update { $0.removed += 1 }
+                    progress.log(key, status: "removed", reason: reason, httpStatus: status)
+                } else {
+                    progress.update { $0.failed += 1 }
+                    progress.log(key, status: "failed", reason: reason, httpStatus: status)
+                }
+            }
+        }
+        if !batch.isEmpty { await batches.send(batch) }
+        await batches.finish()
+    }
+
+    // MARK: - Stage 3: embed, write, publish
+
+    func embedAndWrite(_ batches: BoundedChannel<[PendingPage]>, delta: IndexDelta) async throws {
+        var lastPublish = Date()
+        while let batch = await batches.receive() {
+            try Task.checkCancellation()
+            let texts = batch.flatMap { $0.chunks.map(\.embeddingText) }
+            let embedStart = DispatchTime.now().uptimeNanoseconds
+            let embeddings = try await environment.embedder.embed(texts)
+            times.add("embed", Double(DispatchTime.now().uptimeNanoseconds - embedStart) / 1e9)
+            var row = 0
+            try times.measure("write") {
+                for pending in batch {
+                    let page = pending.page
+                    let first = row
+                    row += pending.chunks.count
+                    let chunks = pending.chunks.enumerated().map { ordinal, chunk in
+                        NewChunk(ordinal: ordinal, headingPath: chunk.headingPath.joined(separator: " › "), text: chunk.text,
+                                 tokenCount: chunk.embeddingTokenCount, vector: embeddings.vector(first + ordinal),
+                                 contentHash: ContentHash.sha256(chunk.text))
+                    }
+                    let document = DocumentRecord(
+                        collectionID: collectionID, url: page.url.absoluteString, canonicalURL: page.canonicalURL?.absoluteString,
+                        title: page.title, lang: page.language, contentHash: page.contentHash, fetchedAt: page.fetchedAt,
+                        etag: page.etag, lastModified: page.lastModified, links: page.links.map(\.absoluteString),
+                        httpStatus: page.status, depth: page.depth, bytes: page.bytes
+                    )
+                    let (_, removed, added) = try environment.database.storePage(document, chunks: chunks)
+                    delta.remove(removed)
+                    delta.add(added, vectors: chunks.flatMap(\.vector))
+                    progress.update { $0.indexed += 1; $0.chunks += chunks.count }
+                    progress.log(page.url.absoluteString, status: "fetched", httpStatus: page.status, depth: page.depth, chunks: chunks.count)
+                }
+            }
+            if Date().timeIntervalSince(lastPublish) >= environment.publishInterval {
+                try publish(delta)
+                lastPublish = Date()
+            }
+        }
+    }
+
+    func publish(_ delta: IndexDelta) throws {
+        let (removed, added, vectors) = delta.take()
+        try times.measure("publish") {
+            try environment.indexes.apply(collectionID: collectionID, removed: removed, added: added, vectors: vectors)
+        }
+    }
+}
+
+/// Index changes waiting for the next generation (whole pages only). Thread-safe.
+final class IndexDelta: @unchecked Sendable {
+    private let lock = NSLock()
+    private var removed: [Int64] = []
+    private var added: [Int64] = []
+    private var vectors: [Float] = []
+
+    func remove(_ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        lock.lock()
+        let doomed = Set(ids)
+        // A chunk added and removed before publishing never reaches the index.
+        if added.contains(where: doomed.contains) {
+            let dimension = added.isEmpty ? 0 : vectors.count / added.count
+            var keptIDs: [Int64] = []
+            var keptVectors: [Float] = []
+            for (row, id) in added.enumerated() where !doomed.contains(id) {
+                keptIDs.append(id)
+                keptVectors += vectors[(row * dimension)..<((row + 1) * dimension)]
+            }
+            added = keptIDs
+            vectors = keptVectors
+        }
+        removed += ids
+        lock.unlock()
+    }
+
+    func add(_ ids: [Int64], vectors newVectors: [Float]) {
+        lock.lock()
+        added += ids
+        vectors += newVectors
+        lock.unlock()
+    }
+
+    func take() -> ([Int64], [Int64], [Float]) {
+        lock.lock()
+        defer {
+            removed = []
+            added = []
+            vectors = []
+            lock.unlock()
+        }
+        return (removed, added, vectors)
+    }
+}

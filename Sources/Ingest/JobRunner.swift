@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// Runs persisted ingest jobs inside the server: `concurrency` workers claim queued jobs
+/// (and jobs whose worker stopped sending heartbeats — a crashed process), run them, send a
+/// heartbeat with live progress every second, and stop a job when its cancellation is
+/// requested. On graceful shutdown running jobs are handed back to the queue, so the next
+/// start (or another replica) resumes them.
+public final class JobRunner: Service, @unchecked Sendable {
+    public let worker: String
+    let environment: IngestEnvironment
+    let concurrency: Int
+    let staleAfter: TimeInterval
+    let pollInterval: Duration
+    private let wakeStream: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+
+    public init(environment: IngestEnvironment, concurrency: Int = 1, staleAfter: TimeInterval = 15, pollInterval: Duration = .seconds(1)) {
+        self.environment = environment
+        self.concurrency = max(1, concurrency)
+        self.staleAfter = max(2, staleAfter)
+        self.pollInterval = pollInterval
+        worker = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
+        (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Nudges idle workers to look for a job now (after one was queued).
+    public func wake() { wakeContinuation.yield() }
+
+    public func run() async throws {
+        environment.logger.info("job runner started", metadata: ["worker": "\(worker)", "concurrency": "\(concurrency)"])
+        try await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [self] in
+                    // Fan the wake-ups out: every idle worker polls.
+                    for await _ in wakeStream { }
+                }
+                for slot in 0..<concurrency {
+                    group.addTask { [self] in await workerLoop(slot: slot) }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [wakeContinuation] in
+            wakeContinuation.finish()
+        }
+    }
+
+    private func workerLoop(slot: Int) async {
+        while !Task.isCancelled {
+            let job: JobRecord?
+            do {
+                job = try environment.database.claimNextJob(worker: worker, staleBefore: Date().addingTimeInterval(-staleAfter))
+            } catch {
+                environment.logger.error("cannot claim jobs", metadata: ["error": "\(error)"])
+                job = nil
+            }
+            if let job {
+                await execute(job)
+            } else {
+                try? await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    /// Runs one claimed job to its end.
+    func execute(_ job: JobRecord) async {
+        let logger = environment.logger.with("job_id", job.id)
+        let progress = ProgressTracker(jobID: job.id)
+        do {
+            let parameters = try IngestParameters.decode(job.params)
+            guard let collectionID = job.collectionID else { throw IngestError.invalidParameter("job has no collection") }
+            if job.attempts > 1 {
+                // A resumed job starts over; its log and counters restart with it.
+                try environment.database.clearJobPages(jobID: job.id)
+                logger.notice("resuming interrupted job", metadata: ["attempt": "\(job.attempts)"])
+            }
+            logger.info("ingest started", metadata: ["url": "\(parameters.url)", "collection": "\(parameters.collection)"])
+            let pipeline = IngestPipeline(environment: environment, collectionID: collectionID, parameters: parameters, progress: progress)
+            let outcome = await run(pipeline, jobID: job.id, progress: progress)
+            try environment.database.appendJobPages(progress.drainLog())
+            switch outcome {
+            case .success:
+                try environment.indexes.repair(collectionID: collectionID)
+                try environment.database.finishJob(id: job.id, status: "completed", error: nil, progress: progress.snapshot)
+                logger.info("ingest completed", metadata: ["pages": "\(progress.snapshot.indexed)", "chunks": "\(progress.snapshot.chunks)"])
+            case .cancelled:
+                try environment.database.finishJob(id: job.id, status: "cancelled", error: nil, progress: progress.snapshot)
+                logger.info("ingest cancelled")
+            case .handedBack:
+                // Shutting down: leave it for the next start.
+                try environment.database.heartbeat(jobID: job.id, worker: worker, progress: progress.snapshot, now: .distantPast)
+                logger.notice("ingest interrupted by shutdown; it will resume")
+            case .failure(let error):
+                try environment.database.finishJob(id: job.id, status: "failed", error: "\(error)", progress: progress.snapshot)
+                logger.error("ingest failed", metadata: ["error": "\(error)"])
+            }
+        } catch {
+            try? environment.database.finishJob(id: job.id, status: "failed", error: "\(error)", progress: progress.snapshot)
+            logger.error("ingest failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    enum Outcome {
+        case success, cancelled, handedBack
+        case failure(any Error)
+    }
+
+    /// Runs the pipeline with a heartbeat beside it; cancels it when the job is cancelled.
+    private func run(_ pipeline: IngestPipeline, jobID: String, progress: ProgressTracker) async -> Outcome {
+        let database = environment.database, worker = self.worker
+        let task = Task { try await pipeline.run() }
+        let heartbeat = Task {
+            var stopped = false
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                try? database.appendJobPages(progress.drainLog())
+                let keepGoing = (try? database.heartbeat(jobID: jobID, worker: worker, progress: progress.snapshot)) ?? true
+                if !keepGoing, !stopped {
+                    stopped = true
+                    task.cancel()
+                }
+            }
+            return stopped
+        }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
+        heartbeat.cancel()
+        let cancelledByUser = await heartbeat.value
+        switch result {
+        case .success:
+            return Task.isCancelled ? .handedBack : .success
+        case .failure(let error):
+            if cancelledByUser { return .cancelled }
+            if Task.isCancelled { return .handedBack }
+            if error is CancellationError { return .cancelled }
+            return .failure(error)
+        }
+    }
+}
+
+extension Logger {
+    func with(_ key: String, _ value: String) -> Logger {
+        var copy = self
+        copy[metadataKey: key] = "\(value)"
+        return copy
+    }
+}

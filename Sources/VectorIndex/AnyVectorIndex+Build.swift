@@ -1,0 +1,72 @@
+import NexNumerics
+
+extension AnyVectorIndex {
+    /// Every stored id and vector (row-major), in storage order.
+    public func exportAll() -> (ids: [Int64], vectors: Matrix) {
+        var ids: [Int64] = []
+        var storage: [Float] = []
+        switch self {
+        case .flat(let flat):
+            for segment in flat.segments {
+                ids += segment.ids.array
+                storage += segment.vectors.array
+            }
+        case .ivf(let ivf):
+            for segment in ivf.segments {
+                ids += segment.ids.array
+                storage += segment.vectors.array
+            }
+        }
+        return (ids, Matrix(rows: ids.count, cols: dimension, storage: storage))
+    }
+
+    /// The stored ids.
+    public var allIDs: [Int64] {
+        switch self {
+        case .flat(let flat): return flat.segments.flatMap { $0.ids.array }
+        case .ivf(let ivf): return ivf.segments.flatMap { $0.ids.array }
+        }
+    }
+
+    /// The kind of index to build.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Flat below `flatThreshold` vectors, IVF above.
+        case automatic = "auto"
+        case flat
+        case ivf
+    }
+
+    /// Builds an index of `kind` over `vectors`: IVF trains on a seeded sample of
+    /// `64 · nlist` of them (nlist defaults to 4·√N).
+    public static func build(kind: Kind, vectors: Matrix, ids: [Int64], nlist: Int? = nil, seed: UInt64 = 1234) throws -> AnyVectorIndex {
+        let chosen: Kind = kind == .automatic ? (ids.count < flatThreshold ? .flat : .ivf) : kind
+        switch chosen {
+        case .flat, .automatic:
+            var flat = FlatIndex(dimension: vectors.cols)
+            try flat.add(vectors, ids: ids)
+            return .flat(flat)
+        case .ivf:
+            let lists = max(1, min(nlist ?? IVFIndex.defaultListCount(for: ids.count), max(1, ids.count)))
+            var ivf = IVFIndex(dimension: vectors.cols, nlist: lists, seed: seed)
+            ivf.kmeans.maxPointsPerCentroid = 64
+            try ivf.train(vectors)
+            try ivf.add(vectors, ids: ids)
+            return .ivf(ivf)
+        }
+    }
+
+    /// This index, rebuilt when it has outgrown its kind: flat past `flatThreshold` becomes
+    /// IVF; IVF whose recommended list count doubled is retrained. Otherwise unchanged.
+    public func rebalanced() throws -> AnyVectorIndex {
+        switch self {
+        case .flat(let flat) where flat.count >= Self.flatThreshold:
+            let (ids, vectors) = exportAll()
+            return try Self.build(kind: .ivf, vectors: vectors, ids: ids)
+        case .ivf(let ivf) where IVFIndex.defaultListCount(for: ivf.count) >= 2 * ivf.nlist:
+            let (ids, vectors) = exportAll()
+            return try Self.build(kind: .ivf, vectors: vectors, ids: ids)
+        default:
+            return self
+        }
+    }
+}

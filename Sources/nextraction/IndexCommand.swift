@@ -1,0 +1,74 @@
+import API
+import ArgumentParser
+import Foundation
+import Ingest
+import Storage
+import VectorIndex
+
+/// `nextraction index ...`: maintenance of the vector indexes derived from SQLite.
+struct IndexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Rebuild or inspect the vector indexes (always derivable from SQLite).",
+        subcommands: [Rebuild.self, Status.self]
+    )
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild index generations from the vectors stored in SQLite.")
+
+        @Option(help: "Only this collection (default: every collection).")
+        var collection: String?
+
+        @Option(help: "The collection's owner (needed with --collection when several accounts have one of that name).")
+        var user: String?
+
+        @Option(help: "flat, ivf or auto (flat below 20,000 vectors).")
+        var kind = "auto"
+
+        @Option(help: "IVF lists (default 4·√N).")
+        var nlist: Int?
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var model: ModelOptions
+
+        func validate() throws {
+            guard AnyVectorIndex.Kind(rawValue: kind) != nil else { throw ValidationError("--kind must be flat, ivf or auto") }
+            if let nlist, nlist < 1 { throw ValidationError("--nlist must be positive") }
+        }
+
+        func run() async throws {
+            let services = try LocalServices(data: data, model: model)
+            let targets = try services.database.allCollections().filter { entry in
+                (collection == nil || entry.collection.name == collection) && (user == nil || entry.email == user?.lowercased())
+            }
+            guard !targets.isEmpty else { throw CLIError("no matching collection") }
+            for (record, email) in targets {
+                guard let id = record.id else { continue }
+                let start = Date()
+                let index = try services.indexes.rebuild(collectionID: id, kind: AnyVectorIndex.Kind(rawValue: kind) ?? .automatic, nlist: nlist)
+                print(String(format: "%@ / %@: %@ index with %d vectors in %.2f s", email, record.name, index.kindName, index.count,
+                             Date().timeIntervalSince(start)))
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show each collection's index and whether it matches SQLite.")
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var model: ModelOptions
+
+        func run() async throws {
+            let services = try LocalServices(data: data, model: model)
+            var table = TextTable(["owner", "collection", "kind", "vectors", "chunks in SQLite", "consistent"])
+            for (record, email) in try services.database.allCollections() {
+                guard let id = record.id else { continue }
+                let chunks = Set(try services.database.chunkIDs(collectionID: id))
+                let index = try services.indexes.snapshot(collectionID: id)
+                let ids = Set(index?.allIDs ?? [])
+                table.add([email, record.name, index?.kindName ?? "-", String(ids.count), String(chunks.count), ids == chunks ? "yes" : "NO"])
+            }
+            print(table.render())
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import API
+import ArgumentParser
+import Foundation
+import Ingest
+import Storage
+
+/// `nextraction ingest URL`: crawls and indexes a site in this process, with live progress.
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Crawl a site into a collection (in this process, with a progress bar).",
+        discussion: "The job is recorded like one started over the API, so the web page shows it too."
+    )
+
+    @Argument(help: "The start URL (http or https).")
+    var url: String
+
+    @Option(help: "Collection to add the pages to.")
+    var collection = "default"
+
+    @Option(name: .customLong("max-pages"), help: "Most pages to fetch.")
+    var maxPages = 50
+
+    @Option(name: .customLong("max-depth"), help: "Most links away from the start page.")
+    var maxDepth = 3
+
+    @Option(help: "Crawl this domain and its subdomains (default: only the start URL's host).")
+    var domain: String?
+
+    @Option(help: ArgumentHelp("Only paths with this prefix (repeatable).", valueName: "prefix"))
+    var include: [String] = []
+
+    @Option(help: ArgumentHelp("Never paths with this prefix (repeatable).", valueName: "prefix"))
+    var exclude: [String] = []
+
+    @Option(help: ArgumentHelp("Seconds between requests to one host (default 0.5, or NEX_CRAWL_DELAY).", valueName: "seconds"))
+    var delay: Double?
+
+    @Flag(name: .customLong("allow-private"), help: "Allow loopback and private addresses (local sites, tests).")
+    var allowPrivate = false
+
+    @Option(help: "The account that owns the collection (default: the only account).")
+    var user: String?
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        guard maxPages >= 1 else { throw ValidationError("--max-pages must be at least 1") }
+        guard (0...20).contains(maxDepth) else { throw ValidationError("--max-depth must be between 0 and 20") }
+    }
+
+    func run() async throws {
+        let services = try LocalServices(data: data, model: model)
+        let owner = try services.user(email: user)
+        let start: URL
+        do {
+            start = try IngestParameters.validate(url: url)
+            _ = try IngestParameters.validate(collection: collection)
+        } catch let error as IngestError {
+            throw ValidationError(error.description)
+        }
+        guard let ownerID = owner.id else { throw CLIError("account without id") }
+        let parameters = IngestParameters(
+            url: start.absoluteString, collection: collection, domain: domain, maxPages: min(maxPages, services.config.maxPagesLimit),
+            maxDepth: maxDepth, include: include, exclude: exclude, politenessDelay: delay,
+            allowPrivateHosts: allowPrivate || services.config.allowPrivateHosts
+        )
+        let record = try services.database.ensureCollection(userID: ownerID, name: collection)
+        guard let collectionID = record.id else { throw CLIError("collection without id") }
+        let job = try services.database.createJob(userID: ownerID, collectionID: collectionID, kind: "ingest", params: parameters.json())
+        let worker = "cli/\(getpid())"
+        try services.database.startJob(id: job.id, worker: worker)
+        let progress = ProgressTracker(jobID: job.id)
+        let pipeline = IngestPipeline(environment: try services.ingestEnvironment(logger: commandLogger()),
+                                      collectionID: collectionID, parameters: parameters, progress: progress)
+        let display = ProgressDisplay(maxPages: parameters.maxPages)
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(display.isTerminal ? 200 : 2000))
+                display.show(progress.snapshot, elapsed: Date().timeIntervalSince(progress.startedAt))
+                try? services.database.appendJobPages(progress.drainLog())
+                try? services.database.heartbeat(jobID: job.id, worker: worker, progress: progress.snapshot)
+            }
+        }
+        var failure: (any Error)?
+        do {
+            try await pipeline.run()
+        } catch {
+            failure = error
+        }
+        ticker.cancel()
+        try services.database.appendJobPages(progress.drainLog())
+        let final = progress.snapshot
+        display.finish(final, elapsed: Date().timeIntervalSince(progress.startedAt))
+        if let failure {
+            try services.database.finishJob(id: job.id, status: "failed", error: "\(failure)", progress: final)
+            throw CLIError("ingest failed: \(failure)")
+        }
+        try services.indexes.repair(collectionID: collectionID)
+        try services.database.finishJob(id: job.id, status: "completed", error: nil, progress: final)
+        print("job \(job.id): \(final.indexed) pages indexed, \(final.unchanged) unchanged, \(final.skipped) skipped, "
+              + "\(final.failed) failed, \(final.removed) removed; \(final.chunks) chunks embedded into \"\(collection)\"")
+    }
+}
+
+/// A one-line progress bar on a terminal, periodic plain lines otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    let maxPages: Int
+    let isTerminal = isatty(STDOUT_FILENO) == 1
+
+    init(maxPages: Int) {
+        self.maxPages = maxPages
+    }
+
+    func line(_ p: JobProgress, elapsed: Double) -> String {
+        let done = p.indexed + p.unchanged + p.skipped + p.failed + p.removed
+        let total = max(1, min(maxPages, max(p.discovered, done)))
+        let rate = elapsed > 0 ? Double(p.fetched) / elapsed : 0
+        let remaining = rate > 0 ? Double(max(0, total - done)) / rate : 0
+        let width = 24
+        let filled = min(width, width * done / total)
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        return String(format: "[%@] %d/%d pages · %d chunks · %.1f pages/s · ETA %.0fs", bar, done, total, p.chunks, rate, remaining)
+    }
+
+    func show(_ progress: JobProgress, elapsed: Double) {
+        if isTerminal {
+            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line(progress, elapsed: elapsed)).utf8))
+        } else {
+            print(line(progress, elapsed: elapsed))
+        }
+    }
+
+    func finish(_ progress: JobProgress, elapsed: Double) {
+        show(progress, elapsed: elapsed)
+        if isTerminal { print("") }
+    }
+}

@@ -1,0 +1,52 @@
+import API
+import ArgumentParser
+import Embedding
+import Foundation
+import HTTPKit
+import Ingest
+import Logging
+import Storage
+
+/// Opens what the offline commands (ingest, index, ask, eval) need from the data directory.
+struct LocalServices {
+    let config: AppConfig
+    let database: AppDatabase
+    let embedder: MiniLMEmbedder
+    let indexes: IndexRegistry
+
+    init(data: DataOptions, model: ModelOptions) throws {
+        config = try data.config()
+        database = try AppDatabase.open(path: config.databasePath)
+        embedder = try model.embedder(config: config)
+        indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder.dimension, database: database)
+    }
+
+    func ingestEnvironment(logger: Logger) throws -> IngestEnvironment {
+        IngestEnvironment(database: database, embedder: embedder, indexes: indexes,
+                          client: try HTTPClient(userAgent: "NexTraction/\(NexTraction.version)"),
+                          userAgent: "NexTraction/\(NexTraction.version)", politenessDelay: config.crawlDelay,
+                          maxBodyBytes: config.maxPageBytes, logger: logger)
+    }
+
+    /// The account a command acts for: `--user`, or the only account there is.
+    func user(email: String?) throws -> UserRecord {
+        if let email {
+            guard let user = try database.user(email: email.lowercased()) else { throw CLIError("no account \(email)") }
+            return user
+        }
+        let users = try database.users()
+        guard users.count == 1, let only = users.first else {
+            throw CLIError(users.isEmpty
+                ? "no accounts yet: create one with `nextraction user create --email …`"
+                : "several accounts exist: pass --user EMAIL")
+        }
+        return only
+    }
+}
+
+/// Logs to standard error at warning level and above (commands print their own progress).
+func commandLogger() -> Logger {
+    Logger(label: "nextraction") { label in
+        StructuredLogHandler.standardError(label: label, level: .warning, format: .text)
+    }
+}

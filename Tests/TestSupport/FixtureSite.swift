@@ -1,0 +1,68 @@
+import Foundation
+import HTTPKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The fixture website (`Tests/Fixtures/fixture_site.py`) served by a real Python HTTP
+/// server process on a loopback port, stopped by PID when released.
+public final class FixtureSite: @unchecked Sendable {
+    public let pid: pid_t
+    public let port: Int
+    private let directory: TemporaryDirectory
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public init() async throws {
+        directory = try TemporaryDirectory(prefix: "fixture-site")
+        let portFile = directory.appending("port")
+        let script = BuildProducts.repositoryRoot.appendingPathComponent("Tests/Fixtures/fixture_site.py").path
+        pid = try ServerProcess.spawn(arguments: ["/usr/bin/env", "python3", script, "--port-file", portFile],
+                                      environment: ProcessInfo.processInfo.environment, logPath: directory.appending("site.log"))
+        let deadline = Date().addingTimeInterval(20)
+        var found: Int?
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
+                found = value
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))   // waiting for the server to bind
+        }
+        guard let found else {
+            kill(pid, SIGKILL)
+            throw ServerProcessError.notReady(log: (try? String(contentsOfFile: directory.appending("site.log"), encoding: .utf8)) ?? "")
+        }
+        port = found
+    }
+
+    deinit {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    /// One request the server saw.
+    public struct LoggedRequest: Sendable {
+        public var path: String
+        public var time: Double
+        public var userAgent: String
+        public var ifNoneMatch: String?
+    }
+
+    /// Every request so far, in arrival order.
+    public func requests() async throws -> [LoggedRequest] {
+        let client = try HTTPClient(userAgent: "fixture-control")
+        let response = try await client.get("\(baseURL)/__log")
+        let entries = (try JSONSerialization.jsonObject(with: response.body) as? [[String: Any]]) ?? []
+        return entries.compactMap { entry in
+            guard let path = entry["path"] as? String, !path.hasPrefix("/__"), let time = entry["t"] as? Double else { return nil }
+            return LoggedRequest(path: path, time: time, userAgent: entry["ua"] as? String ?? "", ifNoneMatch: entry["inm"] as? String)
+        }
+    }
+
+    /// Calls a control endpoint (`/__mutate?path=…`, `/__gone?path=…`, `/__reset`).
+    public func control(_ pathAndQuery: String) async throws {
+        let client = try HTTPClient(userAgent: "fixture-control")
+        _ = try await client.get(baseURL + pathAndQuery)
+    }
+}
