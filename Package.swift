@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "Crawler", "HTTPKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

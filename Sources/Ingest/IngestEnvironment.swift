@@ -21,6 +21,8 @@ public struct IngestEnvironment: Sendable {
     public var publishInterval: Double = 2
     /// Chunks embedded per forward batch.
     public var embedBatchChunks = 256
+    /// Seconds a page may wait for its batch to fill before it is embedded anyway.
+    public var maxBatchDelay: Double = 1
 
     public init(database: AppDatabase, embedder: any Embedder, indexes: IndexRegistry, client: HTTPClient, userAgent: String,
                 politenessDelay: Double = 0.5, maxBodyBytes: Int = 5 << 20, chunker: Chunker.Options = Chunker.Options(),

@@ -13,9 +13,12 @@ public struct IngestParameters: Codable, Sendable, Equatable {
     public var politenessDelay: Double?
     /// Crawl private/loopback addresses (only when the server or CLI allows it).
     public var allowPrivateHosts: Bool
+    /// Parallel requests to one host (nil: the crawler's default of 4).
+    public var hostConcurrency: Int?
 
     public init(url: String, collection: String = "default", domain: String? = nil, maxPages: Int = 50, maxDepth: Int = 3,
-                include: [String] = [], exclude: [String] = [], politenessDelay: Double? = nil, allowPrivateHosts: Bool = false) {
+                include: [String] = [], exclude: [String] = [], politenessDelay: Double? = nil, allowPrivateHosts: Bool = false,
+                hostConcurrency: Int? = nil) {
         self.url = url
         self.collection = collection
         self.domain = domain
@@ -25,6 +28,7 @@ public struct IngestParameters: Codable, Sendable, Equatable {
         self.exclude = exclude
         self.politenessDelay = politenessDelay
         self.allowPrivateHosts = allowPrivateHosts
+        self.hostConcurrency = hostConcurrency
     }
 
     enum CodingKeys: String, CodingKey {
@@ -33,6 +37,7 @@ public struct IngestParameters: Codable, Sendable, Equatable {
         case maxDepth = "max_depth"
         case politenessDelay = "politeness_delay"
         case allowPrivateHosts = "allow_private_hosts"
+        case hostConcurrency = "host_concurrency"
     }
 
     public func json() -> String {

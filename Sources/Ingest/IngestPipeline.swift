@@ -53,6 +53,7 @@ public struct IngestPipeline: Sendable {
         configuration.allowPrivateHosts = parameters.allowPrivateHosts
         configuration.userAgent = environment.userAgent
         configuration.maxBodyBytes = environment.maxBodyBytes
+        if let concurrency = parameters.hostConcurrency { configuration.perHostConcurrency = max(1, concurrency) }
         let database = environment.database, collectionID = self.collectionID
         let crawler = Crawler(configuration: configuration, client: environment.client) { url in
             guard let document = try? database.document(collectionID: collectionID, url: url.absoluteString),
@@ -63,7 +64,13 @@ public struct IngestPipeline: Sendable {
         let events = crawler.start()
         let batches = BoundedChannel<[PendingPage]>(capacity: 2)
         let delta = IndexDelta()
-        let processor = Task { await process(events, into: batches, delta: delta) }
+        let crawlStart = DispatchTime.now().uptimeNanoseconds
+        let processor = Task {
+            await process(events, into: batches, delta: delta)
+            // The crawl (fetch + extract, overlapping everything else) ends when its last
+            // event has been consumed.
+            times.add("crawl", Double(DispatchTime.now().uptimeNanoseconds - crawlStart) / 1e9)
+        }
         do {
             try await withTaskCancellationHandler {
                 try await embedAndWrite(batches, delta: delta)
@@ -91,6 +98,7 @@ public struct IngestPipeline: Sendable {
         let database = environment.database
         var batch: [PendingPage] = []
         var batchChunks = 0
+        var batchStarted = Date()
         while let event = await events.receive() {
             switch event {
             case .discovered:
@@ -121,9 +129,12 @@ public struct IngestPipeline: Sendable {
                     progress.update { $0.indexed += 1; $0.chunks += chunks.count }
                     continue
                 }
+                if batch.isEmpty { batchStarted = Date() }
                 batch.append(PendingPage(page: page, chunks: chunks))
                 batchChunks += chunks.count
-                if batchChunks >= environment.embedBatchChunks {
+                // Full batches keep the embedder efficient; a batch also leaves after a
+                // second, so a slow (polite) crawl shows indexed pages as it goes.
+                if batchChunks >= environment.embedBatchChunks || Date().timeIntervalSince(batchStarted) >= environment.maxBatchDelay {
                     guard await batches.send(batch) else { return }
                     batch = []
                     batchChunks = 0

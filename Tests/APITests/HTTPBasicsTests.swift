@@ -121,3 +121,24 @@ struct HTTPBasicsTests {
         }
     }
 }
+
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    @Test("every documented path and method is routed (no 'no route' 404 for any of them)")
+    func documentedPathsAnswer() async throws {
+        try await withTestServer { api, _ in
+            let user = try await api.registered(email: "spec@example.com")
+            let spec = try await api.get("/openapi.json")
+            let paths = try #require(spec.json?["paths"] as? [String: [String: Any]])
+            #expect(paths.count >= 14)
+            for (path, methods) in paths {
+                let concrete = path.replacingOccurrences(of: "{id}", with: "00000000").replacingOccurrences(of: "{name}", with: "none")
+                for method in methods.keys {
+                    let reply = try await user.request(method.uppercased(), concrete, json: method == "get" || method == "delete" ? nil : [:])
+                    let message = reply.string("error.message") ?? ""
+                    #expect(!message.hasPrefix("no route for"), "\(method.uppercased()) \(path) is documented but not routed")
+                }
+            }
+        }
+    }
+}

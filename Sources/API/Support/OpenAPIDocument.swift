@@ -31,6 +31,31 @@ enum OpenAPIDocument {
                   "expires_at": { "type": "string", "format": "date-time" }
                 }
               },
+              "IngestRequest": {
+                "type": "object", "required": ["url"],
+                "properties": { "url": { "type": "string", "format": "uri" }, "collection": { "type": "string", "default": "default" },
+                                "domain": { "type": "string" }, "max_pages": { "type": "integer", "default": 50 },
+                                "max_depth": { "type": "integer", "default": 3 },
+                                "include": { "type": "array", "items": { "type": "string" } },
+                                "exclude": { "type": "array", "items": { "type": "string" } } }
+              },
+              "Job": {
+                "type": "object",
+                "properties": { "id": { "type": "string" }, "status": { "enum": ["queued", "running", "completed", "failed", "cancelled"] },
+                                "collection": { "type": "string" }, "url": { "type": "string" },
+                                "progress": { "type": "object", "properties": {
+                                  "discovered": { "type": "integer" }, "fetched": { "type": "integer" }, "indexed": { "type": "integer" },
+                                  "skipped": { "type": "integer" }, "failed": { "type": "integer" }, "chunks": { "type": "integer" },
+                                  "unchanged": { "type": "integer" }, "removed": { "type": "integer" } } },
+                                "created_at": { "type": "string", "format": "date-time" }, "started_at": { "type": "string", "format": "date-time" },
+                                "finished_at": { "type": "string", "format": "date-time" }, "error": { "type": "string" },
+                                "attempts": { "type": "integer" }, "max_pages": { "type": "integer" }, "max_depth": { "type": "integer" } }
+              },
+              "Collection": {
+                "type": "object",
+                "properties": { "name": { "type": "string" }, "documents": { "type": "integer" }, "chunks": { "type": "integer" },
+                                "created_at": { "type": "string", "format": "date-time" } }
+              },
               "Me": {
                 "type": "object", "required": ["id", "email", "created_at"],
                 "properties": { "id": { "type": "integer" }, "email": { "type": "string" },
@@ -60,7 +85,31 @@ enum OpenAPIDocument {
               "responses": { "204": { "description": "Revoked" }, "401": { "$ref": "#/components/responses/Error" } } } },
             "/auth/me": { "get": { "summary": "The signed-in user", "security": [{ "bearer": [] }],
               "responses": { "200": { "description": "User", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Me" } } } },
-                             "401": { "$ref": "#/components/responses/Error" } } } }
+                             "401": { "$ref": "#/components/responses/Error" } } } },
+            "/ingest": { "post": { "summary": "Queue a crawl of a site into a collection", "security": [{ "bearer": [] }],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IngestRequest" } } } },
+              "responses": { "202": { "description": "Queued: {job_id, status}" }, "401": { "$ref": "#/components/responses/Error" },
+                             "422": { "$ref": "#/components/responses/Error" } } } },
+            "/jobs": { "get": { "summary": "The user's jobs, newest first", "security": [{ "bearer": [] }],
+              "responses": { "200": { "description": "Jobs", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } } } } } } } },
+            "/jobs/{id}": { "get": { "summary": "One job with live progress", "security": [{ "bearer": [] }],
+              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+              "responses": { "200": { "description": "Job", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Job" } } } },
+                             "404": { "$ref": "#/components/responses/Error" } } } },
+            "/jobs/{id}/pages": { "get": { "summary": "The job's per-URL log (fetched, unchanged, skipped, failed, removed, with reasons)", "security": [{ "bearer": [] }],
+              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                             { "name": "offset", "in": "query", "schema": { "type": "integer" } },
+                             { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 500 } },
+                             { "name": "status", "in": "query", "schema": { "type": "string" } }],
+              "responses": { "200": { "description": "{pages, total, offset, limit}" }, "404": { "$ref": "#/components/responses/Error" } } } },
+            "/jobs/{id}/cancel": { "post": { "summary": "Cancel a queued or running job", "security": [{ "bearer": [] }],
+              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+              "responses": { "202": { "description": "Cancellation requested" }, "404": { "$ref": "#/components/responses/Error" } } } },
+            "/collections": { "get": { "summary": "The user's collections with document and chunk counts", "security": [{ "bearer": [] }],
+              "responses": { "200": { "description": "Collections", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Collection" } } } } } } } },
+            "/collections/{name}": { "delete": { "summary": "Delete a collection with its documents and index", "security": [{ "bearer": [] }],
+              "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+              "responses": { "204": { "description": "Deleted" }, "404": { "$ref": "#/components/responses/Error" } } } }
           }
         }
         """

@@ -1,0 +1,118 @@
+import API
+import Embedding
+import Foundation
+import HTTPKit
+import TestSupport
+import Testing
+
+/// Polls `GET /jobs/{id}` until the job ends (or `timeout` seconds pass).
+func waitForJob(_ api: APIClient, _ id: String, timeout: Double = 120, until done: (APIClient.Reply) -> Bool = { reply in
+    ["completed", "failed", "cancelled"].contains(reply.string("status") ?? "")
+}) async throws -> APIClient.Reply {
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+        let reply = try await api.get("/jobs/\(id)")
+        if done(reply) || Date() > deadline { return reply }
+        try await Task.sleep(for: .milliseconds(100))   // polling a condition, as the web page does
+    }
+}
+
+@Suite("Ingest over HTTP", .serialized)
+struct IngestAPITests {
+    func configure(_ config: inout AppConfig) {
+        config.allowPrivateHosts = true
+        config.crawlDelay = 0
+        config.maxPagesLimit = 40
+    }
+
+    @Test("POST /ingest → 202, the job runs to completion with live progress, its log explains every URL, collections count it")
+    func ingestJob() async throws {
+        let site = try await FixtureSite()
+        try await withTestServer(configure: configure, embedder: try TestModel.embedder()) { api, _ in
+            let alice = try await api.registered(email: "alice@example.com")
+            let accepted = try await alice.post("/ingest", json: ["url": site.baseURL + "/", "collection": "garden", "max_pages": 500, "max_depth": 3])
+            #expect(accepted.status == 202)
+            #expect(accepted.string("status") == "queued")
+            let id = try #require(accepted.string("job_id"))
+
+            let done = try await waitForJob(alice, id)
+            #expect(done.string("status") == "completed", "\(done.text)")
+            #expect(done.value("max_pages") as? Int == 40, "max_pages is capped by NEX_MAX_PAGES_LIMIT")
+            let progress = try #require(done.json?["progress"] as? [String: Any])
+            for key in ["discovered", "fetched", "indexed", "skipped", "failed", "chunks"] { #expect(progress[key] is Int, "\(key)") }
+            #expect((progress["indexed"] as? Int ?? 0) >= 20)
+            #expect(done.string("collection") == "garden" && done.string("url") == site.baseURL + "/")
+            #expect(done.string("started_at") != nil && done.string("finished_at") != nil)
+
+            let log = try await alice.get("/jobs/\(id)/pages?limit=500")
+            let pages = try #require(log.json?["pages"] as? [[String: Any]])
+            #expect(log.value("total") as? Int == pages.count)
+            func entry(_ suffix: String) -> [String: Any]? { pages.first { ($0["url"] as? String)?.hasSuffix(suffix) == true } }
+            #expect(entry("/private/secret")?["reason"] as? String == "robots")
+            #expect(entry("/files/manual.pdf")?["reason"] as? String == "content-type")
+            #expect(entry("/missing")?["status"] as? String == "failed")
+            #expect(entry("/topics/roses")?["status"] as? String == "fetched")
+            #expect((entry("/topics/roses")?["chunks"] as? Int ?? 0) > 0)
+            let skippedOnly = try await alice.get("/jobs/\(id)/pages?status=skipped")
+            #expect((skippedOnly.json?["pages"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "skipped" } == true)
+
+            let list = try await alice.get("/jobs")
+            #expect(list.jsonArray?.first?["id"] as? String == id)
+            let collections = try await alice.get("/collections")
+            let garden = try #require(collections.jsonArray?.first)
+            #expect(garden["name"] as? String == "garden")
+            #expect(garden["documents"] as? Int == progress["indexed"] as? Int)
+            #expect(garden["chunks"] as? Int == progress["chunks"] as? Int)
+
+            // Another user sees none of it.
+            let bob = try await api.registered(email: "bob@example.com")
+            #expect(try await bob.get("/jobs/\(id)").status == 404)
+            #expect(try await bob.get("/jobs/\(id)/pages").status == 404)
+            #expect(try await bob.post("/jobs/\(id)/cancel").status == 404)
+            #expect(try await bob.get("/jobs").jsonArray?.isEmpty == true)
+            #expect(try await bob.get("/collections").jsonArray?.isEmpty == true)
+            #expect(try await bob.request("DELETE", "/collections/garden").status == 404)
+
+            // Deleting the collection removes its documents.
+            #expect(try await alice.request("DELETE", "/collections/garden").status == 204)
+            #expect(try await alice.get("/collections").jsonArray?.isEmpty == true)
+            #expect(try await alice.request("DELETE", "/collections/garden").status == 404)
+        }
+    }
+
+    @Test("invalid ingest requests are 422 with a clear message; no token is 401", arguments: [
+        (["url": "not a url"], "valid absolute URL"),
+        (["url": "ftp://example.com/"], "http or https"),
+        (["url": "file:///etc/passwd"], "http or https"),
+        (["url": "http://example.com/", "collection": "bad/name"], "collection"),
+        (["url": "http://example.com/", "max_pages": 0], "max_pages"),
+        (["url": "http://example.com/", "max_depth": 99], "max_depth"),
+    ] as [([String: any Sendable], String)])
+    func invalid(body: [String: any Sendable], message: String) async throws {
+        try await withTestServer(configure: configure, embedder: try TestModel.embedder()) { api, _ in
+            let user = try await api.registered(email: "v@example.com")
+            let reply = try await user.post("/ingest", json: body)
+            #expect(reply.status == 422)
+            #expect(reply.string("error.message")?.contains(message) == true, "\(reply.text)")
+            #expect(try await api.post("/ingest", json: body, token: .some(nil)).status == 401)
+        }
+    }
+
+    @Test("a running job can be cancelled and ends as cancelled")
+    func cancel() async throws {
+        let site = try await FixtureSite()
+        try await withTestServer(configure: { config in
+            config.allowPrivateHosts = true
+            config.crawlDelay = 0.3   // slow, so the job is still running when cancelled
+        }, embedder: try TestModel.embedder()) { api, _ in
+            let user = try await api.registered(email: "c@example.com")
+            let id = try #require(try await user.post("/ingest", json: ["url": site.baseURL + "/"]).string("job_id"))
+            _ = try await waitForJob(user, id, timeout: 30) { ($0.value("progress.fetched") as? Int ?? 0) >= 2 }
+            let cancel = try await user.post("/jobs/\(id)/cancel")
+            #expect(cancel.status == 202)
+            let done = try await waitForJob(user, id, timeout: 30)
+            #expect(done.string("status") == "cancelled")
+            #expect((done.value("progress.fetched") as? Int ?? 99) < 30)
+        }
+    }
+}
