@@ -76,14 +76,25 @@ let package = Package(
         .target(name: "VectorIndex", dependencies: ["NexNumerics"], swiftSettings: hot),
         .target(name: "Crawler", dependencies: ["HTTPKit", "CLibXML2", "CZlib", "TextKit"], swiftSettings: strict),
 
+        // Layer 2½: per-collection vector indexes derived from SQLite (write and read paths share it).
+        .target(name: "IndexStore", dependencies: ["Storage", "VectorIndex", "NexNumerics"], swiftSettings: strict),
+
         // Layer 3: the write path as jobs.
         .target(
             name: "Ingest",
             dependencies: [
-                "Crawler", "Embedding", "VectorIndex", "Storage", "TextKit", "HTTPKit", "NexNumerics",
+                "Crawler", "Embedding", "VectorIndex", "IndexStore", "Storage", "TextKit", "HTTPKit", "NexNumerics",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+
+        // Layer 3: the read path.
+        .target(
+            name: "Retrieval",
+            dependencies: ["Embedding", "VectorIndex", "IndexStore", "Storage", "TextKit", "NexNumerics"],
             swiftSettings: strict
         ),
 
@@ -91,7 +102,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Storage", "Ingest", "Embedding", "HTTPKit", "VectorIndex",
+                "Storage", "Ingest", "IndexStore", "Retrieval", "Embedding", "HTTPKit", "VectorIndex",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -109,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "nextraction",
             dependencies: [
-                "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "Crawler", "HTTPKit",
+                "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "IndexStore", "Retrieval", "Crawler", "HTTPKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,10 +148,11 @@ let package = Package(
         .testTarget(name: "TextKitTests", dependencies: ["TextKit", "TestSupport", "Embedding"], swiftSettings: strict),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "Storage", "Embedding", "VectorIndex", "HTTPKit", "TextKit", "NexNumerics", "TestSupport",
+            dependencies: ["Ingest", "IndexStore", "Storage", "Embedding", "VectorIndex", "HTTPKit", "TextKit", "NexNumerics", "TestSupport",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport", "nextraction"], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TextKit", "HTTPKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"], swiftSettings: strict),
         .testTarget(name: "ShimTests", dependencies: ["CLibXML2", "CCurl"], swiftSettings: strict),
@@ -152,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Storage", "HTTPKit", "TestSupport", "nextraction", "Embedding", "Ingest", "VectorIndex",
+                "API", "Storage", "HTTPKit", "TestSupport", "nextraction", "Embedding", "Ingest", "IndexStore", "VectorIndex", "Retrieval",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

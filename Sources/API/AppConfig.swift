@@ -47,6 +47,8 @@ public struct AppConfig: Sendable {
     public var maxPageBytes = 5 << 20
     /// A running job whose server sent no heartbeat for this long is resumed by another (`NEX_JOB_STALE_AFTER`).
     public var jobStaleAfter: TimeInterval = 15
+    /// Questions (`/ask`, `/search`) per user per minute (`NEX_ASK_RATE`).
+    public var askRate = 60
     /// Minimum log level (`NEX_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
     public var logLevel: Logger.Level = .info
 
@@ -86,6 +88,7 @@ public struct AppConfig: Sendable {
         config.crawlDelay = try env.duration("NEX_CRAWL_DELAY") ?? config.crawlDelay
         config.maxPageBytes = try env.byteCount("NEX_MAX_PAGE_BYTES") ?? config.maxPageBytes
         config.jobStaleAfter = try env.duration("NEX_JOB_STALE_AFTER") ?? config.jobStaleAfter
+        config.askRate = try env.int("NEX_ASK_RATE", in: 1...1_000_000) ?? config.askRate
         config.embedBatchTokens = try env.int("NEX_EMBED_BATCH_TOKENS", in: 256...1_000_000) ?? config.embedBatchTokens
         config.embedThreads = try env.int("NEX_EMBED_THREADS", in: 1...256)
         if let level = env.string("NEX_LOG_LEVEL") {

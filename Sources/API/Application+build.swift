@@ -1,8 +1,10 @@
 import Embedding
 import Foundation
 import HTTPKit
+import IndexStore
 import Hummingbird
 import Ingest
+import Retrieval
 import Logging
 import ServiceLifecycle
 import Storage
@@ -22,6 +24,7 @@ public struct AppDependencies: Sendable {
     public var indexes: IndexRegistry
     public var jobRunner: JobRunner?
     public var ingest: IngestEnvironment?
+    public var ask: AskService?
 
     /// Opens the database in the data directory, loads (or creates) the token secret, loads
     /// the embedding model (unless one is given) and builds the services from `config`.
@@ -56,6 +59,7 @@ public struct AppDependencies: Sendable {
                 logger: logger
             )
             environment.publishInterval = 2
+            environment.metrics = metrics.metricsFactory
             ingest = environment
             runner = JobRunner(environment: environment, concurrency: config.ingestConcurrency, staleAfter: config.jobStaleAfter)
         }
@@ -65,7 +69,8 @@ public struct AppDependencies: Sendable {
             passwords: PasswordHasher(cost: config.bcryptCost),
             loginThrottle: LoginThrottle(maxFailures: config.loginMaxFailures, window: config.loginWindow),
             metrics: metrics, version: version, embedder: embedder, embedderError: embedderError,
-            indexes: indexes, jobRunner: runner, ingest: ingest
+            indexes: indexes, jobRunner: runner, ingest: ingest,
+            ask: embedder.map { AskService(retriever: Retriever(database: database, embedder: $0, indexes: indexes)) }
         )
     }
 }
@@ -100,6 +105,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     auth.addProtectedRoutes(to: protected.group("auth"))
     IngestController(dependencies: dependencies).addRoutes(to: protected)
     CollectionsController(dependencies: dependencies).addRoutes(to: protected)
+    AskController(dependencies: dependencies, limiter: RateLimiter(perMinute: config.askRate)).addRoutes(to: protected)
     return router
 }
 

@@ -16,6 +16,9 @@ public protocol Embedder: Sendable {
 
     /// Embeds one short text with priority over bulk work (questions).
     func embedQuery(_ text: String) async throws -> [Float]
+
+    /// Embeds a few short texts with priority over bulk work (answer sentences).
+    func embedInteractive(_ texts: [String]) async throws -> EmbeddingBatch
 }
 
 /// Embeddings of a batch of texts, in input order.

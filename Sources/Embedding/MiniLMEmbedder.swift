@@ -96,6 +96,13 @@ public final class MiniLMEmbedder: Embedder {
         }
     }
 
+    public func embedInteractive(_ texts: [String]) async throws -> EmbeddingBatch {
+        let encoder = self.encoder, tokenizer = self.tokenizer, configuration = self.configuration
+        return await queryLane.run { workspace in
+            Self.encode(texts, encoder: encoder, tokenizer: tokenizer, configuration: configuration, workspace: workspace)
+        }
+    }
+
     /// Floating-point work of encoding sequences of these token lengths.
     public func flops(tokenLengths: [Int]) -> Double { encoder.flops(lengths: tokenLengths) }
 

@@ -1,7 +1,9 @@
 import Embedding
 import Foundation
 import HTTPKit
+import IndexStore
 import Logging
+import Metrics
 import Storage
 import TextKit
 
@@ -23,6 +25,8 @@ public struct IngestEnvironment: Sendable {
     public var embedBatchChunks = 256
     /// Seconds a page may wait for its batch to fill before it is embedded anyway.
     public var maxBatchDelay: Double = 1
+    /// Where pipeline metrics go (pages and chunks indexed, embedding batch latency).
+    public var metrics: (any MetricsFactory)?
 
     public init(database: AppDatabase, embedder: any Embedder, indexes: IndexRegistry, client: HTTPClient, userAgent: String,
                 politenessDelay: Double = 0.5, maxBodyBytes: Int = 5 << 20, chunker: Chunker.Options = Chunker.Options(),

@@ -1,7 +1,9 @@
 import Crawler
 import Embedding
 import Foundation
+import IndexStore
 import Logging
+import Metrics
 import NexNumerics
 import Storage
 import TextKit
@@ -175,7 +177,13 @@ public struct IngestPipeline: Sendable {
             let texts = batch.flatMap { $0.chunks.map(\.embeddingText) }
             let embedStart = DispatchTime.now().uptimeNanoseconds
             let embeddings = try await environment.embedder.embed(texts)
-            times.add("embed", Double(DispatchTime.now().uptimeNanoseconds - embedStart) / 1e9)
+            let embedNanoseconds = DispatchTime.now().uptimeNanoseconds - embedStart
+            times.add("embed", Double(embedNanoseconds) / 1e9)
+            if let factory = environment.metrics {
+                Timer(label: "nextraction_embedding_batch_seconds", dimensions: [], factory: factory).recordNanoseconds(Int64(embedNanoseconds))
+                Counter(label: "nextraction_ingest_pages_total", dimensions: [], factory: factory).increment(by: batch.count)
+                Counter(label: "nextraction_ingest_chunks_total", dimensions: [], factory: factory).increment(by: texts.count)
+            }
             var row = 0
             try times.measure("write") {
                 for pending in batch {

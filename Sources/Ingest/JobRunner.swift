@@ -1,4 +1,5 @@
 import Foundation
+import IndexStore
 import Logging
 import ServiceLifecycle
 import Storage

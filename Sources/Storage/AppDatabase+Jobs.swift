@@ -169,3 +169,15 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Counts for the metrics endpoint: queued and running jobs, stored chunks.
+    public func operationalCounts() throws -> (queuedJobs: Int, runningJobs: Int, chunks: Int) {
+        try read { db in
+            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = 'queued'") ?? 0
+            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = 'running'") ?? 0
+            let chunks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunk") ?? 0
+            return (queued, running, chunks)
+        }
+    }
+}

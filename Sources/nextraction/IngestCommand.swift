@@ -1,6 +1,7 @@
 import API
 import ArgumentParser
 import Foundation
+import IndexStore
 import Ingest
 import Storage
 

@@ -3,6 +3,7 @@ import ArgumentParser
 import Embedding
 import Foundation
 import HTTPKit
+import IndexStore
 import Ingest
 import Logging
 import Storage

@@ -1,6 +1,7 @@
 import Embedding
 import Foundation
 import HTTPKit
+import IndexStore
 import Ingest
 import Logging
 import NexNumerics

@@ -1,4 +1,5 @@
 import Foundation
+import IndexStore
 import Hummingbird
 import Ingest
 import Logging

@@ -27,6 +27,9 @@ struct SystemController {
             )
         }
         router.get("metrics") { _, _ in
+            if let stats = try? database.operationalCounts() {
+                metrics.updateGauges(queuedJobs: stats.queuedJobs, runningJobs: stats.runningJobs, vectors: stats.chunks)
+            }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))

@@ -29,6 +29,18 @@ public struct AppMetrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 
+    func recordAsk(seconds: Double, answerable: Bool) {
+        Timer(label: "nextraction_ask_duration_seconds", dimensions: [], factory: factory).recordNanoseconds(Int64(seconds * 1e9))
+        Counter(label: "nextraction_ask_total", dimensions: [("answerable", String(answerable))], factory: factory).increment()
+    }
+
+    /// Values read at scrape time: jobs waiting, and vectors stored (the index size).
+    func updateGauges(queuedJobs: Int, runningJobs: Int, vectors: Int) {
+        Gauge(label: "nextraction_jobs_queued", dimensions: [], factory: factory).record(queuedJobs)
+        Gauge(label: "nextraction_jobs_running", dimensions: [], factory: factory).record(runningJobs)
+        Gauge(label: "nextraction_index_vectors", dimensions: [], factory: factory).record(vectors)
+    }
+
     /// The Prometheus text exposition of every metric.
     func exposition() -> String { registry.emitToString() }
 }

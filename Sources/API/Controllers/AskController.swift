@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Retrieval
+import Storage
+
+/// `POST /ask` (JSON or server-sent events) and `GET /search`.
+struct AskController {
+    let dependencies: AppDependencies
+    let limiter: RateLimiter
+
+    struct AskRequest: Decodable {
+        var question: String
+        var collection: String?
+        var topK: Int?
+        var stream: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case question, collection, stream
+            case topK = "top_k"
+        }
+    }
+
+    struct AskResponse: Encodable {
+        var answer: String
+        var answerable: Bool
+        var citations: [Citation]
+        var timings: AskTimings
+        var mode: String
+        var confidence: Float
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("ask", use: ask)
+        group.get("search", use: search)
+    }
+
+    @Sendable func ask(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let input = try await request.decodeJSON(AskRequest.self, limit: dependencies.config.maxBodyBytes)
+        let question = input.question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !question.isEmpty else { throw APIError.unprocessable("question must not be empty", code: "invalid_question") }
+        guard question.count <= 2000 else { throw APIError.unprocessable("question must be at most 2,000 characters", code: "invalid_question") }
+        let topK = input.topK ?? 5
+        guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
+        try throttle(user.id)
+        let (service, collectionID) = try prepare(user: user, collection: input.collection)
+        let result = try await service.ask(question, collectionID: collectionID, topK: topK)
+        dependencies.metrics.recordAsk(seconds: result.timings.totalMilliseconds / 1000, answerable: result.answer.answerable)
+        let response = AskResponse(answer: result.answer.text, answerable: result.answer.answerable, citations: result.answer.citations,
+                                   timings: result.timings, mode: "extractive", confidence: result.answer.confidence)
+        let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
+        return wantsStream ? try Self.stream(response) : try .json(response)
+    }
+
+    /// The same answer as server-sent events: `citations`, then `answer` deltas (one per
+    /// sentence), then `done` with the timings.
+    static func stream(_ response: AskResponse) throws -> Response {
+        let encoder = JSONCoding.encoder
+        var events: [String] = []
+        func event(_ name: String, _ data: Data) { events.append("event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n") }
+        event("citations", try encoder.encode(response.citations))
+        for piece in Self.pieces(of: response.answer) { event("answer", try encoder.encode(["delta": piece])) }
+        struct Done: Encodable {
+            var answerable: Bool
+            var timings: AskTimings
+            var mode: String
+            var confidence: Float
+        }
+        event("done", try encoder.encode(Done(answerable: response.answerable, timings: response.timings, mode: response.mode,
+                                             confidence: response.confidence)))
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        let buffers = events.map { ByteBuffer(string: $0) }
+        return Response(status: .ok, headers: headers, body: .init { writer in
+            for buffer in buffers { try await writer.write(buffer) }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// The answer cut after each citation marker, so the pieces concatenate to the answer.
+    static func pieces(of answer: String) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var index = answer.startIndex
+        while index < answer.endIndex {
+            current.append(answer[index])
+            if answer[index] == "]", current.contains("[") {
+                pieces.append(current)
+                current = ""
+            }
+            index = answer.index(after: index)
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
+    struct SearchResult: Encodable {
+        var rank: Int
+        var chunkID: Int64
+        var url: String
+        var title: String
+        var heading: String
+        var text: String
+        var dense: Float?
+        var lexical: Double?
+        var fused: Double
+
+        enum CodingKeys: String, CodingKey {
+            case rank, url, title, heading, text, dense, lexical, fused
+            case chunkID = "chunk_id"
+        }
+    }
+
+    struct SearchResponse: Encodable {
+        var results: [SearchResult]
+        var timings: AskTimings
+    }
+
+    @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let query = (request.uri.queryParameters.get("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !query.isEmpty, query.count <= 2000 else { throw APIError.unprocessable("q must be 1 to 2,000 characters", code: "invalid_question") }
+        let k = request.uri.queryParameters.get("k", as: Int.self) ?? 10
+        guard (1...100).contains(k) else { throw APIError.unprocessable("k must be between 1 and 100", code: "invalid_request") }
+        try throttle(user.id)
+        let (service, collectionID) = try prepare(user: user, collection: request.uri.queryParameters.get("collection").map { String($0) })
+        let start = Date()
+        let retrieval = try await service.retriever.retrieve(query, collectionID: collectionID, k: k)
+        let results = retrieval.results.enumerated().map { rank, hit in
+            SearchResult(rank: rank + 1, chunkID: hit.chunk.id, url: hit.chunk.url, title: hit.chunk.title, heading: hit.chunk.headingPath,
+                         text: hit.chunk.text, dense: hit.dense, lexical: hit.lexical, fused: hit.fused)
+        }
+        let timings = AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
+                                 answerMilliseconds: 0, totalMilliseconds: Date().timeIntervalSince(start) * 1000)
+        return try .json(SearchResponse(results: results, timings: timings))
+    }
+
+    private func throttle(_ userID: Int64) throws {
+        if let wait = limiter.take(userID) {
+            throw APIError.tooManyRequests("too many questions; try again in \(Int(wait.rounded(.up))) seconds",
+                                           retryAfter: Int(wait.rounded(.up)), code: "rate_limited")
+        }
+    }
+
+    /// The ask service and the user's collection id; 404 for a collection the user lacks,
+    /// 503 when the model could not be loaded.
+    private func prepare(user: AuthenticatedUser, collection: String?) throws -> (AskService, Int64) {
+        guard let service = dependencies.ask else {
+            throw APIError(.serviceUnavailable, code: "model_unavailable",
+                           message: "the embedding model is not loaded: \(dependencies.embedderError ?? "unknown reason")")
+        }
+        let name = collection ?? "default"
+        guard let record = try dependencies.database.collection(userID: user.id, name: name), let id = record.id else {
+            throw APIError.notFound("collection \(name) not found")
+        }
+        return (service, id)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Search terms of a question, for lexical retrieval and answer scoring.
+public enum QueryTerms {
+    /// English function words that carry no topic (they would only add noise to BM25 and to
+    /// word-overlap scores).
+    public static let stopwords: Set<String> = [
+        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be",
+        "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does",
+        "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her",
+        "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
+        "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or",
+        "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than",
+        "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those",
+        "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which",
+        "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves",
+        "tell", "please", "know", "also", "use", "using", "used",
+    ]
+
+    /// Lowercased words of `text` (letters and digits), stopwords and one-letter words
+    /// removed, duplicates dropped, in order of first appearance, at most `limit`.
+    public static func terms(_ text: String, limit: Int = 24) -> [String] {
+        var seen = Set<String>()
+        var terms: [String] = []
+        for word in text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }) {
+            let term = String(word)
+            guard term.count >= 2 || term.allSatisfy(\.isNumber), !stopwords.contains(term), seen.insert(term).inserted else { continue }
+            terms.append(term)
+            if terms.count == limit { break }
+        }
+        return terms
+    }
+
+    /// An FTS5 query matching any of `terms`: each one quoted (so no term can act as an FTS
+    /// operator or column filter) and joined with OR. Nil when there is nothing to search.
+    public static func ftsQuery(_ terms: [String]) -> String? {
+        let quoted = terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "") + "\"" }.filter { $0.count > 2 }
+        return quoted.isEmpty ? nil : quoted.joined(separator: " OR ")
+    }
+}

@@ -1,0 +1,79 @@
+import API
+import ArgumentParser
+import Foundation
+import Retrieval
+import Storage
+
+/// `nextraction ask "question"`: answers from a collection, in this process.
+struct AskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ask",
+        abstract: "Answer a question from a collection's pages, with numbered citations."
+    )
+
+    @Argument(help: "The question.")
+    var question: String
+
+    @Option(help: "The collection to search.")
+    var collection = "default"
+
+    @Option(help: "The collection's owner (default: the only account).")
+    var user: String?
+
+    @Option(name: .customLong("top-k"), help: "Sources to consider.")
+    var topK = 5
+
+    @Flag(help: "Print the answer as JSON.")
+    var json = false
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        guard !question.trimmingCharacters(in: .whitespaces).isEmpty, question.count <= 2000 else {
+            throw ValidationError("the question must be 1 to 2,000 characters")
+        }
+        guard (1...20).contains(topK) else { throw ValidationError("--top-k must be between 1 and 20") }
+    }
+
+    func run() async throws {
+        let services = try LocalServices(data: data, model: model)
+        let owner = try services.user(email: user)
+        guard let ownerID = owner.id, let record = try services.database.collection(userID: ownerID, name: collection), let id = record.id else {
+            throw CLIError("no collection \"\(collection)\" for \(owner.email)")
+        }
+        let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes))
+        let result = try await service.ask(question, collectionID: id, topK: topK)
+        if json {
+            struct Output: Encodable {
+                var answer: String
+                var answerable: Bool
+                var citations: [Citation]
+                var timings: AskTimings
+            }
+            let data = try JSONCoding.cliEncoder.encode(Output(answer: result.answer.text, answerable: result.answer.answerable,
+                                                               citations: result.answer.citations, timings: result.timings))
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print(result.answer.text)
+        if !result.answer.citations.isEmpty { print("") }
+        for citation in result.answer.citations {
+            let heading = citation.heading.isEmpty ? "" : " › \(citation.heading)"
+            print("[\(citation.n)] \(citation.title)\(heading)\n    \(citation.url)")
+        }
+        print(String(format: "\n(%.0f ms: embed %.0f, search %.0f, answer %.0f)", result.timings.totalMilliseconds,
+                     result.timings.embedMilliseconds, result.timings.searchMilliseconds, result.timings.answerMilliseconds))
+    }
+}
+
+extension JSONCoding {
+    static var cliEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+/// Namespace for the CLI's JSON settings.
+enum JSONCoding {}

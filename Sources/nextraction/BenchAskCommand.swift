@@ -1,0 +1,175 @@
+import API
+import ArgumentParser
+import Embedding
+import Foundation
+import HTTPKit
+import IndexStore
+import NexNumerics
+import Storage
+import TextKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nextraction bench ask`: `/ask` latency and throughput over HTTP against a real server
+/// process holding a 100k-chunk collection.
+struct BenchAskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ask",
+        abstract: "POST /ask over HTTP with 1 and 16 concurrent clients on a 100k-chunk collection: latency, req/s, errors, RSS.",
+        discussion: """
+            The collection is the SciFact corpus (chunked and embedded once, cached under .build/bench-ask) replicated with
+            small variations of text and vector up to --chunks. The server runs as its own process (this binary's `serve`),
+            so its resident memory is measured alone. Questions are SciFact queries.
+            """
+    )
+
+    @Option(help: "Chunks in the collection.")
+    var chunks = 100_000
+
+    @Option(help: ArgumentHelp("Concurrent clients, comma-separated.", valueName: "list"))
+    var clients = "1,16"
+
+    @Option(help: "Requests per client count.")
+    var requests = 300
+
+    @Option(help: ArgumentHelp("BEIR folder providing the corpus and questions (default ../shared/datasets/scifact).", valueName: "dir"))
+    var dataset: String?
+
+    @Flag(help: "Print one JSON object as the last line.")
+    var json = false
+
+    @OptionGroup var model: ModelOptions
+
+    static let email = "bench-ask@nextraction.local"
+    static let password = "bench ask password"
+
+    func run() async throws {
+        let config = try AppConfig.load(environment: ProcessInfo.processInfo.environment)
+        guard let folder = dataset ?? BenchSupport.sharedDirectory?.appendingPathComponent("datasets/scifact").path,
+              FileManager.default.fileExists(atPath: folder) else {
+            throw CLIError("no dataset: pass --dataset DIR (a BEIR folder); ../shared/datasets/scifact is absent")
+        }
+        let clientCounts = clients.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+        guard !clientCounts.isEmpty else { throw ValidationError("--clients needs positive numbers") }
+        let data = BenchSupport.repositoryRoot.appendingPathComponent(".build/bench-ask/\(chunks)").path
+        let questions = try await BenchAskCollection.prepare(folder: folder, chunks: chunks, dataDirectory: data,
+                                                             embedder: try model.embedder(config: config))
+        let server = try BenchServer(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory)
+        defer { server.stop() }
+        try await server.waitUntilHealthy()
+        let http = try HTTPClient(userAgent: "nextraction-bench", maxConnectionsPerHost: 64, maxConnections: 64)
+        let login = try await http.send("POST", server.baseURL + "/auth/login",
+                                        json: try JSONSerialization.data(withJSONObject: ["email": Self.email, "password": Self.password]))
+        guard let token = (try? JSONSerialization.jsonObject(with: login.body) as? [String: Any])?["token"] as? String else {
+            throw CLIError("cannot log in to the bench server: \(login.text)")
+        }
+        // Warm-up: model, index pages and SQLite cache.
+        _ = try await Self.drive(http: http, base: server.baseURL, token: token, questions: questions, clients: 2, total: 40)
+
+        var rows: [String: Any] = [:]
+        var table = TextTable(["clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "answerable"])
+        for count in clientCounts {
+            let run = try await Self.drive(http: http, base: server.baseURL, token: token, questions: questions, clients: count,
+                                           total: requests * max(1, min(count, 4)))
+            table.add(["\(count)", "\(run.latencies.count)", "\(run.errors)", String(format: "%.1f", run.rate),
+                       String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.5)),
+                       String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.95)),
+                       String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.99)),
+                       String(format: "%.0f%%", 100 * run.answerableShare)])
+            rows[String(count)] = [
+                "requests": run.latencies.count, "errors": run.errors, "req_per_s": BenchSupport.round(run.rate, 2),
+                "p50_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.5), 2),
+                "p95_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.95), 2),
+                "p99_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.99), 2),
+            ]
+        }
+        let rss = server.peakRSSMegabytes()
+        print("Ask benchmark: POST /ask over HTTP, \(chunks)-chunk collection, extractive answers\n")
+        print(table.render())
+        print(String(format: "\nserver peak RSS %.0f MiB (target < 512); targets: p95 ≤ 50 ms with 1 client, 0 errors", rss))
+        if json {
+            try BenchSupport.printJSON(["chunks": chunks, "clients": rows, "server_peak_rss_mb": BenchSupport.round(rss, 0)])
+        }
+    }
+
+    struct Run {
+        var latencies: [Double]
+        var errors: Int
+        var rate: Double
+        var answerableShare: Double
+    }
+
+    static func drive(http: HTTPClient, base: String, token: String, questions: [String], clients: Int, total: Int) async throws -> Run {
+        let start = Stopwatch.seconds()
+        let outcomes = await withTaskGroup(of: [(Double, Int, Bool)].self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var results: [(Double, Int, Bool)] = []
+                    var index = client
+                    while index < total {
+                        let question = questions[index % questions.count]
+                        let body = try? JSONSerialization.data(withJSONObject: ["question": question, "collection": "bench"])
+                        let began = Stopwatch.seconds()
+                        let response = try? await http.send("POST", base + "/ask", json: body, headers: [.init("Authorization", "Bearer \(token)")])
+                        let elapsed = (Stopwatch.seconds() - began) * 1000
+                        let answerable = (response.flatMap { try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any] })?["answerable"] as? Bool ?? false
+                        results.append((elapsed, response?.status ?? 0, answerable))
+                        index += clients
+                    }
+                    return results
+                }
+            }
+            var all: [(Double, Int, Bool)] = []
+            for await part in group { all += part }
+            return all
+        }
+        let wall = Stopwatch.seconds() - start
+        let ok = outcomes.filter { $0.1 == 200 }
+        return Run(latencies: ok.map(\.0), errors: outcomes.count - ok.count, rate: Double(outcomes.count) / wall,
+                   answerableShare: Double(ok.filter(\.2).count) / Double(max(ok.count, 1)))
+    }
+}
+
+/// The server under test: this binary's `serve`, in its own process.
+final class BenchServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    init(dataDirectory: String, modelDirectory: String) throws {
+        port = Int.random(in: 20_000...60_000)
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NEX_ASK_RATE"] = "1000000"
+        environment["NEX_LOG_LEVEL"] = "warning"
+        environment["NEX_MODEL_DIR"] = modelDirectory
+        environment["NEX_WEB_DIR"] = ""
+        process.environment = environment
+        try process.run()
+    }
+
+    func waitUntilHealthy() async throws {
+        let client = try HTTPClient(userAgent: "bench")
+        for _ in 0..<600 {
+            if let response = try? await client.get(baseURL + "/ready"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))   // waiting for the server to start
+        }
+        throw CLIError("the bench server did not start")
+    }
+
+    /// VmHWM of the server process.
+    func peakRSSMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1024
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

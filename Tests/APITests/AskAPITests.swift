@@ -1,0 +1,167 @@
+import API
+import Embedding
+import Foundation
+import HTTPKit
+import Ingest
+import IndexStore
+import Logging
+import Storage
+import TestSupport
+import Testing
+
+/// A data directory holding the fixture site ingested once, owned by alice@example.com,
+/// shared (read-only) by the ask tests' servers.
+actor AskFixture {
+    static let shared = AskFixture()
+    private var building: Task<(TemporaryDirectory, FixtureSite), any Error>?
+
+    func dataDirectory() async throws -> String {
+        // One build shared by every caller (a plain cached value would be built twice:
+        // actor methods interleave at each `await`).
+        let task = building ?? Task { try await Self.build() }
+        building = task
+        return try await task.value.0.path
+    }
+
+    static func build() async throws -> (TemporaryDirectory, FixtureSite) {
+        let site = try await FixtureSite()
+        let directory = try TemporaryDirectory(prefix: "ask-data")
+        let database = try AppDatabase.open(path: directory.appending("nextraction.sqlite"))
+        let hash = await PasswordHasher(cost: 4).hash("correct horse battery")
+        let user = try database.createUser(email: "alice@example.com", passwordHash: hash)
+        let collection = try database.ensureCollection(userID: user.id!, name: "garden").id!
+        let embedder = try TestModel.embedder()
+        let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
+        let environment = IngestEnvironment(database: database, embedder: embedder, indexes: indexes,
+                                            client: try HTTPClient(userAgent: "NexTraction/test"), userAgent: "NexTraction/test",
+                                            politenessDelay: 0, logger: Logger(label: "test"))
+        let parameters = IngestParameters(url: site.baseURL + "/", collection: "garden", maxPages: 100, maxDepth: 3, allowPrivateHosts: true)
+        try await IngestPipeline(environment: environment, collectionID: collection, parameters: parameters,
+                                 progress: ProgressTracker(jobID: "fixture")).run()
+        return (directory, site)
+    }
+}
+
+@Suite("Asking questions")
+struct AskAPITests {
+    func withAskServer(rate: Int = 1000, _ body: (APIClient) async throws -> Void) async throws {
+        let data = try await AskFixture.shared.dataDirectory()
+        try await withTestServer(configure: { config in
+            config.dataDirectory = data
+            config.askRate = rate
+        }, embedder: try TestModel.embedder()) { api, _ in
+            let login = try await api.post("/auth/login", json: ["email": "alice@example.com", "password": "correct horse battery"])
+            var alice = api
+            alice.token = try #require(login.string("token"))
+            try await body(alice)
+        }
+    }
+
+    @Test("a paraphrased question finds the right page first and cites it; the answer quotes that section")
+    func paraphrase() async throws {
+        try await withAskServer { alice in
+            let reply = try await alice.post("/ask", json: ["question": "When is the best time of year to cut back rose bushes?", "collection": "garden"])
+            #expect(reply.status == 200)
+            #expect(reply.value("answerable") as? Bool == true)
+            let citations = try #require(reply.json?["citations"] as? [[String: Any]])
+            #expect((citations.first?["url"] as? String)?.hasSuffix("/topics/roses") == true)
+            #expect((citations.first?["heading"] as? String)?.contains("When to prune roses") == true)
+            #expect(reply.string("answer")?.contains("late winter") == true)
+            #expect(reply.string("answer")?.contains("[1]") == true)
+            for key in ["embed_ms", "search_ms", "answer_ms", "total_ms"] { #expect(reply.value("timings.\(key)") is Double) }
+        }
+    }
+
+    @Test("a question answered in one section cites that section's page", arguments: [
+        ("How thick should a layer of bark mulch be?", "/topics/mulching", "centimetres"),
+        ("What causes dark sunken patches at the bottom of tomato fruit?", "/topics/tomatoes", "calcium"),
+        ("At what temperature should I ventilate my greenhouse?", "/topics/greenhouse", "twenty-seven"),
+        ("Which rootstock keeps an apple tree small?", "/topics/fruit-trees", "M27"),
+    ])
+    func section(question: String, page: String, term: String) async throws {
+        try await withAskServer { alice in
+            let reply = try await alice.post("/ask", json: ["question": question, "collection": "garden"])
+            let citations = try #require(reply.json?["citations"] as? [[String: Any]])
+            #expect(citations.contains { ($0["url"] as? String)?.hasSuffix(page) == true }, "\(reply.text)")
+            #expect(reply.string("answer")?.contains(term) == true, "\(reply.text)")
+        }
+    }
+
+    @Test("off-topic questions are answered with answerable: false and no citations", arguments: [
+        "What is the capital city of Peru?", "How do I reset my car's engine control unit?", "Who won the 1998 football world cup?",
+    ])
+    func offTopic(question: String) async throws {
+        try await withAskServer { alice in
+            let reply = try await alice.post("/ask", json: ["question": question, "collection": "garden"])
+            #expect(reply.status == 200)
+            #expect(reply.value("answerable") as? Bool == false, "\(reply.text)")
+            #expect((reply.json?["citations"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("the SSE stream parses into citations, answer deltas and done, with the same answer as JSON")
+    func streaming() async throws {
+        try await withAskServer { alice in
+            let body: [String: any Sendable] = ["question": "How often should I water orchids?", "collection": "garden"]
+            let json = try await alice.post("/ask", json: body)
+            var streamed = body
+            streamed["stream"] = true
+            let sse = try await alice.post("/ask", json: streamed)
+            #expect(sse.header("Content-Type")?.hasPrefix("text/event-stream") == true)
+            var events: [(String, String)] = []
+            for block in sse.text.components(separatedBy: "\n\n") where !block.isEmpty {
+                var name = "", data = ""
+                for line in block.split(separator: "\n") {
+                    if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                    if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+                }
+                #expect(!name.isEmpty && !data.isEmpty, "malformed event: \(block)")
+                #expect((try? JSONSerialization.jsonObject(with: Data(data.utf8))) != nil, "data is not JSON: \(data)")
+                events.append((name, data))
+            }
+            #expect(events.first?.0 == "citations")
+            #expect(events.last?.0 == "done")
+            let answer = events.filter { $0.0 == "answer" }.compactMap { event -> String? in
+                (try? JSONSerialization.jsonObject(with: Data(event.1.utf8)) as? [String: String])?["delta"]
+            }.joined()
+            #expect(answer == json.string("answer"))
+            #expect(events.filter { $0.0 == "answer" }.count >= 1)
+            // The Accept header asks for the stream too.
+            let accept = try await alice.request("POST", "/ask", json: body, headers: [.init("Accept", "text/event-stream")])
+            #expect(accept.text.hasPrefix("event: citations"))
+        }
+    }
+
+    @Test("GET /search ranks chunks with their dense, lexical and fused scores")
+    func search() async throws {
+        try await withAskServer { alice in
+            let reply = try await alice.get("/search?q=compost%20carbon%20nitrogen%20ratio&collection=garden&k=5")
+            let results = try #require(reply.json?["results"] as? [[String: Any]])
+            #expect(results.count == 5)
+            #expect((results.first?["url"] as? String)?.hasSuffix("/topics/composting") == true)
+            #expect(results.first?["dense"] is Double && results.first?["lexical"] is Double && results.first?["fused"] is Double)
+            let fused = results.compactMap { $0["fused"] as? Double }
+            #expect(fused == fused.sorted(by: >))
+        }
+    }
+
+    @Test("validation, collections of other users, and the per-user rate limit")
+    func guards() async throws {
+        try await withAskServer(rate: 3) { alice in
+            #expect(try await alice.post("/ask", json: ["question": "   "]).status == 422)
+            #expect(try await alice.post("/ask", json: ["question": String(repeating: "a", count: 2001), "collection": "garden"]).status == 422)
+            #expect(try await alice.post("/ask", json: ["question": "roses?", "collection": "nope"]).status == 404)
+            let bob = try await APIClient(baseURL: alice.baseURL).registered(email: "bob-\(UUID().uuidString.prefix(6))@example.com")
+            let stolen = try await bob.post("/ask", json: ["question": "When should roses be pruned?", "collection": "garden"])
+            #expect(stolen.status == 404)
+            #expect(!stolen.text.contains("roses"))
+            #expect(try await bob.get("/search?q=roses&collection=garden").status == 404)
+            // Alice's budget of 3 a minute: the 422s above did not count, the 404 did (it is a lookup); two more pass, then 429.
+            var statuses: [Int] = []
+            for _ in 0..<4 { statuses.append(try await alice.post("/ask", json: ["question": "roses?", "collection": "garden"]).status) }
+            #expect(statuses.contains(429))
+            let limited = try await alice.post("/ask", json: ["question": "roses?", "collection": "garden"])
+            #expect(limited.status == 429 && limited.header("Retry-After") != nil && limited.errorCode == "rate_limited")
+        }
+    }
+}
