@@ -34,7 +34,7 @@ public struct ComposedAnswer: Sendable {
 /// followed by the `[n]` marker of its source.
 ///
 /// Sentences of the first `answerChunks` chunks are pre-selected by word overlap with the
-/// question, embedded in one batch, and scored by cosine similarity plus word overlap. When
+/// question (as many as fit a token budget), embedded in one batch, and scored by cosine similarity plus word overlap. When
 /// the best source's similarity to the question is below `abstainBelow` the composer says the
 /// pages do not answer it instead of guessing.
 public struct AnswerComposer: Sendable {
@@ -87,11 +87,18 @@ public struct AnswerComposer: Sendable {
         }
         // Pre-select by overlap (ties: better source, earlier sentence), then embed them all at once.
         candidates.sort { ($0.overlap, -$0.source, -$0.position) > ($1.overlap, -$1.source, -$1.position) }
-        candidates = Array(candidates.prefix(configuration.candidateSentences))
-        let embedded = try await embedder.embedInteractive(candidates.map(\.context))
+        var tokens = 0
+        var embedded = 0
+        for candidate in candidates {
+            tokens += embedder.tokenCounter.countTokens(candidate.context) + 2
+            if embedded >= configuration.minCandidateSentences && tokens > configuration.sentenceTokenBudget { break }
+            embedded += 1
+        }
+        candidates = Array(candidates.prefix(embedded))
+        let vectors = try await embedder.embedInteractive(candidates.map(\.context))
         let weight = configuration.sentenceSimilarityWeight
         for index in candidates.indices {
-            let cosine = Vector.dot(embedded.vector(index), questionVector)
+            let cosine = Vector.dot(vectors.vector(index), questionVector)
             candidates[index].score = weight * cosine + (1 - weight) * candidates[index].overlap
         }
         candidates.sort { $0.score > $1.score }

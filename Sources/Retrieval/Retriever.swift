@@ -32,6 +32,8 @@ public struct Retriever: Sendable {
     public let embedder: any Embedder
     public let indexes: IndexRegistry
     public var configuration: RetrievalConfiguration
+    /// Chunk counts of question terms, per collection, reused across questions.
+    let termCounts = TermCountCache()
 
     public init(database: AppDatabase, embedder: any Embedder, indexes: IndexRegistry, configuration: RetrievalConfiguration = RetrievalConfiguration()) {
         self.database = database
@@ -40,17 +42,27 @@ public struct Retriever: Sendable {
         self.configuration = configuration
     }
 
+    /// The same retriever with other settings.
+    public func with(_ configuration: RetrievalConfiguration) -> Retriever {
+        var copy = self
+        copy.configuration = configuration
+        return copy
+    }
+
     /// The `k` best chunks of `collectionID` for `question`. `perDocumentCap` nil uses the
     /// configured cap; evaluation passes `.max` and aggregates per document itself.
     public func retrieve(_ question: String, collectionID: Int64, k: Int, mode: RetrievalMode = .hybrid,
                          perDocumentCap: Int? = nil) async throws -> Retrieval {
+        // The full-text search needs no vector: it runs while the question is embedded.
+        let searchStart = Stopwatch.seconds()
+        async let lexicalResults = mode == .dense ? [] : try lexicalSearch(question, collectionID: collectionID)
         let embedStart = Stopwatch.seconds()
         let vector = mode == .lexical ? [] : try await embedder.embedQuery(question)
         let embedSeconds = Stopwatch.seconds() - embedStart
-        let searchStart = Stopwatch.seconds()
         let dense = mode == .lexical ? [] : try denseSearch(vector, collectionID: collectionID)
-        let lexical = mode == .dense ? [] : try lexicalSearch(question, collectionID: collectionID)
-        let fused = fuse(dense: dense, lexical: lexical)
+        let lexical = try await lexicalResults
+        let fused = mode == .hybrid ? try fuseWithFeedback(vector: vector, dense: dense, lexical: lexical, collectionID: collectionID)
+                                    : fuse(dense: dense, lexical: lexical)
         // Load enough candidates to fill k after the per-document cap.
         let cap = perDocumentCap ?? configuration.perDocumentCap
         let candidates = Array(fused.prefix(max(k * 4, k + 20)))
@@ -65,8 +77,20 @@ public struct Retriever: Sendable {
             results.append(RetrievedChunk(chunk: chunk, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused))
             if results.count == k { break }
         }
+        if mode == .hybrid, configuration.feedbackDepth > 0 {
+            // The second round scored chunks against the expanded vector; report (and let the
+            // answer's confidence use) their similarity to the question itself.
+            let stored = try database.chunkVectors(ids: results.filter { $0.dense != nil }.map(\.chunk.id), dimension: vector.count)
+            var similarity: [Int64: Float] = [:]
+            for (row, id) in stored.ids.enumerated() {
+                similarity[id] = Vector.dot(Array(stored.vectors[row * vector.count..<(row + 1) * vector.count]), vector)
+            }
+            for index in results.indices where results[index].dense != nil {
+                results[index].dense = similarity[results[index].chunk.id]
+            }
+        }
         return Retrieval(results: results, questionVector: vector, embedSeconds: embedSeconds,
-                         searchSeconds: Stopwatch.seconds() - searchStart)
+                         searchSeconds: Stopwatch.seconds() - searchStart - embedSeconds)
     }
 
     /// The vector index's candidates for a question vector, best first.
@@ -77,9 +101,35 @@ public struct Retriever: Sendable {
         return zip(results.ids, results.scores).filter { $0.0 >= 0 }.map { ($0.0, $0.1) }
     }
 
+    /// Hybrid fusion with pseudo-relevance feedback: the first round's best results expand the
+    /// question vector (`feedbackVector`), whose dense search is fused again with the lexical list.
+    /// Without feedback configured it is `fuse`.
+    public func fuseWithFeedback(vector: [Float], dense: [(id: Int64, score: Float)], lexical: [(id: Int64, score: Double)],
+                                 collectionID: Int64) throws -> [Fused] {
+        let first = fuse(dense: dense, lexical: lexical)
+        guard configuration.feedbackDepth > 0, !dense.isEmpty else { return first }
+        let expanded = try feedbackVector(vector, topIDs: first.prefix(configuration.feedbackDepth).map(\.id))
+        return fuse(dense: try denseSearch(expanded, collectionID: collectionID), lexical: lexical)
+    }
+
+    /// Pseudo-relevance feedback (Rocchio): the question vector moved towards the mean of
+    /// the first `feedbackDepth` fused results' vectors by `feedbackWeight`, renormalised.
+    public func feedbackVector(_ vector: [Float], topIDs: [Int64]) throws -> [Float] {
+        guard configuration.feedbackDepth > 0, !topIDs.isEmpty else { return vector }
+        let stored = try database.chunkVectors(ids: Array(topIDs.prefix(configuration.feedbackDepth)), dimension: vector.count)
+        guard !stored.ids.isEmpty else { return vector }
+        var expanded = vector
+        let share = configuration.feedbackWeight / Float(stored.ids.count)
+        for row in 0..<stored.ids.count {
+            for j in 0..<vector.count { expanded[j] += share * stored.vectors[row * vector.count + j] }
+        }
+        let norm = expanded.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? expanded.map { $0 / norm } : vector
+    }
+
     /// The full-text index's candidates for a question, best first.
     public func lexicalSearch(_ question: String, collectionID: Int64) throws -> [(id: Int64, score: Double)] {
-        guard let query = QueryTerms.ftsQuery(QueryTerms.terms(question)) else { return [] }
+        guard let query = QueryTerms.ftsQuery(phrases: try selectedPhrases(question, collectionID: collectionID)) else { return [] }
         return try database.searchFullText(collectionID: collectionID, query: query, limit: configuration.lexicalCandidates,
                                            weights: configuration.fullTextWeights)
     }
@@ -90,6 +140,53 @@ public struct Retriever: Sendable {
         public var dense: Float?
         public var lexical: Double?
         public var fused: Double
+    }
+
+    /// The question's terms that the full-text search ranks by. SQLite's BM25 scores every
+    /// chunk matching any term, so a term found in a large share of a big collection costs
+    /// far more than it tells (its IDF is low). Terms are taken rarest first while the chunks
+    /// they match stay within `lexicalPostingBudget`; the rarest term is always kept. A
+    /// collection smaller than the budget keeps every term (exact BM25).
+    func selectedPhrases(_ question: String, collectionID: Int64) throws -> [String] {
+        let phrases = QueryTerms.ftsPhrases(QueryTerms.terms(question))
+        let budget = configuration.lexicalPostingBudget
+        guard budget > 0, phrases.count > 1 else { return phrases }
+        // The index's size stamps cached counts: a collection that grew or shrank counts again.
+        let stamp = try indexes.snapshot(collectionID: collectionID)?.count ?? 0
+        var cached = phrases.map { termCounts.count(collectionID: collectionID, phrase: $0, stamp: stamp) }
+        let missing = phrases.indices.filter { cached[$0] == nil }
+        if !missing.isEmpty {
+            let fresh = try database.chunkFrequencies(collectionID: collectionID, phrases: missing.map { phrases[$0] }, cap: budget + 1)
+            for (index, count) in zip(missing, fresh) {
+                cached[index] = count
+                termCounts.store(count, collectionID: collectionID, phrase: phrases[index], stamp: stamp)
+            }
+        }
+        let counts = cached.map { $0 ?? 0 }
+        guard counts.reduce(0, +) > budget else { return phrases }
+        var kept: [String] = []
+        var total = 0
+        for (phrase, count) in zip(phrases, counts).sorted(by: { $0.1 < $1.1 }) {
+            guard kept.isEmpty || total + count <= budget else { break }
+            kept.append(phrase)
+            total += count
+        }
+        return kept
+    }
+
+    /// Puts one list's scores on a common scale.
+    static func normalize(_ scores: [Double], _ method: RetrievalConfiguration.Normalization) -> [Double] {
+        guard let low = scores.min(), let high = scores.max() else { return [] }
+        switch method {
+        case .minMax:
+            return scores.map { high > low ? ($0 - low) / (high - low) : 1 }
+        case .max:
+            return scores.map { high > 0 ? $0 / high : 0 }
+        case .zScore:
+            let mean = scores.reduce(0, +) / Double(scores.count)
+            let deviation = (scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)).squareRoot()
+            return scores.map { deviation > 0 ? ($0 - mean) / deviation : 0 }
+        }
     }
 
     /// Combines the two ranked lists into one, best first.
@@ -107,15 +204,15 @@ public struct Retriever: Sendable {
                 entries[hit.id]?.fused += (1 - w) / (k + Double(rank + 1))
             }
         case .weighted:
-            let (dMin, dMax) = (dense.map(\.score).min() ?? 0, dense.map(\.score).max() ?? 1)
-            let (lMin, lMax) = (lexical.map(\.score).min() ?? 0, lexical.map(\.score).max() ?? 1)
-            for hit in dense {
+            let denseScores = Self.normalize(dense.map { Double($0.score) }, configuration.normalization)
+            let lexicalScores = Self.normalize(lexical.map(\.score), configuration.normalization)
+            for (hit, score) in zip(dense, denseScores) {
                 entries[hit.id, default: Fused(id: hit.id, fused: 0)].dense = hit.score
-                entries[hit.id]?.fused += w * Double(dMax > dMin ? (hit.score - dMin) / (dMax - dMin) : 1)
+                entries[hit.id]?.fused += w * score
             }
-            for hit in lexical {
+            for (hit, score) in zip(lexical, lexicalScores) {
                 entries[hit.id, default: Fused(id: hit.id, fused: 0)].lexical = hit.score
-                entries[hit.id]?.fused += (1 - w) * (lMax > lMin ? (hit.score - lMin) / (lMax - lMin) : 1)
+                entries[hit.id]?.fused += (1 - w) * score
             }
         }
         return entries.values.sorted { $0.fused > $1.fused || ($0.fused == $1.fused && $0.id < $1.id) }

@@ -147,7 +147,9 @@ extension AppDatabase {
     }
 
     /// Chunks by id with their document's URL and title, in the order of `ids`, limited to
-    /// one collection (ids from elsewhere are ignored).
+    /// one collection (ids from elsewhere are ignored). CROSS JOIN keeps SQLite looking the
+    /// chunks up by id: without table statistics it would otherwise walk every document
+    /// of the collection.
     public func chunks(ids: [Int64], collectionID: Int64) throws -> [StoredChunk] {
         guard !ids.isEmpty else { return [] }
         let found: [Int64: StoredChunk] = try read { db in
@@ -155,7 +157,7 @@ extension AppDatabase {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT chunk.id, chunk.document_id, chunk.ordinal, chunk.heading_path, chunk.text, chunk.token_count,
                        COALESCE(document.canonical_url, document.url) AS url, document.title
-                FROM chunk JOIN document ON document.id = chunk.document_id
+                FROM chunk CROSS JOIN document ON document.id = chunk.document_id
                 WHERE document.collection_id = ? AND chunk.id IN (\(placeholders))
                 """, arguments: StatementArguments([collectionID] + ids))
             var map: [Int64: StoredChunk] = [:]

@@ -15,20 +15,33 @@ public struct FullTextWeights: Sendable, Equatable {
 }
 
 extension AppDatabase {
+    /// The FTS5 filter restricting a match to one collection's chunks.
+    static func scopeFilter(_ collectionID: Int64) -> String { "scope : c\(collectionID)" }
+
     /// The collection's chunks matching an FTS5 `query`, best first, with their BM25 score
     /// (higher is better; SQLite's `bm25()` is negated). The query must come from
     /// `QueryTerms.ftsQuery` or be equally safe.
     public func searchFullText(collectionID: Int64, query: String, limit: Int, weights: FullTextWeights = FullTextWeights()) throws -> [(id: Int64, score: Double)] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT chunk_fts.rowid AS id, bm25(chunk_fts, ?, ?, ?) AS rank
+                SELECT rowid AS id, bm25(chunk_fts, ?, ?, ?, 0) AS rank
                 FROM chunk_fts
-                JOIN chunk ON chunk.id = chunk_fts.rowid
-                JOIN document ON document.id = chunk.document_id
-                WHERE chunk_fts MATCH ? AND document.collection_id = ?
+                WHERE chunk_fts MATCH ?
                 ORDER BY rank LIMIT ?
-                """, arguments: [weights.title, weights.heading, weights.body, query, collectionID, limit])
+                """, arguments: [weights.title, weights.heading, weights.body, "\(Self.scopeFilter(collectionID)) AND (\(query))", limit])
             return rows.map { (id: $0["id"], score: -($0["rank"] as Double)) }
+        }
+    }
+
+    /// How many of the collection's chunks contain each term (an FTS5 phrase as made by
+    /// `QueryTerms.ftsQuery`), counting no further than `cap`.
+    public func chunkFrequencies(collectionID: Int64, phrases: [String], cap: Int) throws -> [Int] {
+        try read { db in
+            try phrases.map { phrase in
+                try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM (SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? LIMIT ?)
+                    """, arguments: ["\(Self.scopeFilter(collectionID)) AND \(phrase)", cap]) ?? 0
+            }
         }
     }
 }

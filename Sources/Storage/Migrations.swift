@@ -131,6 +131,41 @@ extension AppDatabase {
                 CREATE INDEX job_page_job ON job_page(job_id, id);
                 """)
         }
+        migrator.registerMigration("v3-fts-scope") { db in
+            // The full-text index gains a `scope` column holding the collection as one token
+            // ("c<id>"), so a search's collection filter is an FTS posting-list intersection
+            // instead of a join through chunk and document for every match. bm25() gives the
+            // column weight 0, so scores are unchanged.
+            try db.execute(sql: """
+                DROP TRIGGER chunk_fts_insert;
+                DROP TRIGGER chunk_fts_delete;
+                DROP TRIGGER chunk_fts_update;
+                DROP TRIGGER document_title_fts;
+                DROP TABLE chunk_fts;
+                CREATE VIRTUAL TABLE chunk_fts USING fts5(
+                    title, heading, body, scope,
+                    tokenize = 'porter unicode61 remove_diacritics 2'
+                );
+                INSERT INTO chunk_fts(rowid, title, heading, body, scope)
+                    SELECT chunk.id, document.title, chunk.heading_path, chunk.text, 'c' || document.collection_id
+                    FROM chunk JOIN document ON document.id = chunk.document_id;
+                CREATE TRIGGER chunk_fts_insert AFTER INSERT ON chunk BEGIN
+                    INSERT INTO chunk_fts(rowid, title, heading, body, scope)
+                    SELECT new.id, document.title, new.heading_path, new.text, 'c' || document.collection_id
+                    FROM document WHERE document.id = new.document_id;
+                END;
+                CREATE TRIGGER chunk_fts_delete AFTER DELETE ON chunk BEGIN
+                    DELETE FROM chunk_fts WHERE rowid = old.id;
+                END;
+                CREATE TRIGGER chunk_fts_update AFTER UPDATE OF heading_path, text ON chunk BEGIN
+                    UPDATE chunk_fts SET heading = new.heading_path, body = new.text WHERE rowid = new.id;
+                END;
+                CREATE TRIGGER document_title_fts AFTER UPDATE OF title ON document BEGIN
+                    UPDATE chunk_fts SET title = new.title
+                    WHERE rowid IN (SELECT id FROM chunk WHERE document_id = new.id);
+                END;
+                """)
+        }
         return migrator
     }
 }

@@ -39,6 +39,9 @@ struct EvalBEIRCommand: AsyncParsableCommand {
     @Flag(help: "Grid-search fusion settings on this split and print the best.")
     var tune = false
 
+    @Option(help: "Chunks the full-text search may score per question (0 = every match; default from the retrieval settings).")
+    var postingBudget: Int?
+
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
@@ -56,6 +59,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
         var retrieval = RetrievalConfiguration()
         retrieval.denseCandidates = 300
         retrieval.lexicalCandidates = 300
+        if let postingBudget { retrieval.lexicalPostingBudget = postingBudget }
         let retriever = Retriever(database: scratch.database, embedder: embedder, indexes: scratch.indexes, configuration: retrieval)
         let queryIDs = dataset.qrels.keys.filter { dataset.queries[$0] != nil }.sorted()
         BenchSupport.progress("\(queryIDs.count) \(split) queries over \(dataset.documents.count) documents (\(scratch.chunkCount) chunks)")
@@ -69,7 +73,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
         var table = TextTable(["mode", "nDCG@10", "Recall@100", "MRR@10"])
         var output: [String: Any] = ["queries": queryIDs.count, "documents": dataset.documents.count, "split": split]
         for mode in modes {
-            let scores = evaluate(lists: lists, mode: mode, retriever: retriever, scratch: scratch, dataset: dataset, queryIDs: queryIDs)
+            let scores = try evaluate(lists: lists, mode: mode, retriever: retriever, scratch: scratch, dataset: dataset, queryIDs: queryIDs)
             let name = mode == .lexical ? "bm25" : mode.rawValue
             table.add([name, String(format: "%.4f", scores.ndcg), String(format: "%.4f", scores.recall), String(format: "%.4f", scores.mrr)])
             output[name] = ["ndcg@10": BenchSupport.round(scores.ndcg, 4), "recall@100": BenchSupport.round(scores.recall, 4),
@@ -86,14 +90,16 @@ struct EvalBEIRCommand: AsyncParsableCommand {
     }
 
     func evaluate(lists: CandidateLists, mode: RetrievalMode, retriever: Retriever, scratch: ScratchCollection,
-                  dataset: BEIRDataset, queryIDs: [String]) -> Scores {
+                  dataset: BEIRDataset, queryIDs: [String]) throws -> Scores {
         var total = Scores()
         for (index, queryID) in queryIDs.enumerated() {
             let ranked: [Int64]
             switch mode {
             case .lexical: ranked = lists.lexical[index].map(\.id)
             case .dense: ranked = lists.dense[index].map(\.id)
-            case .hybrid: ranked = retriever.fuse(dense: lists.dense[index], lexical: lists.lexical[index]).map(\.id)
+            case .hybrid:
+                ranked = try retriever.fuseWithFeedback(vector: lists.vectors[index], dense: lists.dense[index], lexical: lists.lexical[index],
+                                                        collectionID: scratch.collectionID).map(\.id)
             }
             let documents = scratch.documentRanking(ranked)
             let relevance = dataset.qrels[queryID] ?? [:]
@@ -109,37 +115,66 @@ struct EvalBEIRCommand: AsyncParsableCommand {
         let fusion: String
         switch configuration.fusion {
         case .reciprocalRank(let k): fusion = "reciprocal-rank fusion, k = \(Int(k))"
-        case .weighted: fusion = "normalised weighted sum"
+        case .weighted: fusion = "weighted sum of \(configuration.normalization.rawValue)-normalised scores"
         }
         let w = configuration.fullTextWeights
+        let feedback = configuration.feedbackDepth > 0
+            ? ", feedback from the top \(configuration.feedbackDepth) at weight \(configuration.feedbackWeight)" : ", no feedback"
         return "\(fusion), dense weight \(configuration.denseWeight), BM25 column weights title \(w.title) / heading \(w.heading) / body \(w.body)"
+            + feedback
     }
 
-    /// Grid search of the fusion settings on this split's queries.
+    /// Grid search of the retrieval settings on this split's queries, in two stages: fusion,
+    /// normalisation, dense weight and title weight without feedback, then pseudo-relevance
+    /// feedback depth and weight around the best of those.
     func tuneFusion(lists: CandidateLists, dataset: BEIRDataset, retriever: Retriever, scratch: ScratchCollection, queryIDs: [String]) throws {
-        var results: [(Double, String)] = []
+        var results: [(score: Double, description: String, configuration: RetrievalConfiguration)] = []
+        var bestLists = lists
         for titleWeight in [1.0, 2.0, 4.0] {
             var base = retriever.configuration
+            base.feedbackDepth = 0
             base.fullTextWeights = FullTextWeights(title: titleWeight, heading: 1.5, body: 1)
-            let lexical = try queryIDs.map { try Retriever(database: scratch.database, embedder: retriever.embedder, indexes: scratch.indexes, configuration: base)
-                .lexicalSearch(dataset.queries[$0] ?? "", collectionID: scratch.collectionID) }
-            let weighted = CandidateLists(dense: lists.dense, lexical: lexical)
-            var fusions: [RetrievalConfiguration.Fusion] = [.weighted]
-            fusions += [5.0, 10, 20, 40, 60, 100].map { .reciprocalRank(k: $0) }
-            for fusion in fusions {
+            let lexical = try queryIDs.map { try retriever.with(base).lexicalSearch(dataset.queries[$0] ?? "", collectionID: scratch.collectionID) }
+            let weighted = CandidateLists(dense: lists.dense, lexical: lexical, vectors: lists.vectors)
+            var fusions: [(RetrievalConfiguration.Fusion, RetrievalConfiguration.Normalization)] =
+                RetrievalConfiguration.Normalization.allCases.map { (.weighted, $0) }
+            fusions += [5.0, 10, 20, 40, 60, 100].map { (.reciprocalRank(k: $0), .max) }
+            for (fusion, normalization) in fusions {
                 for denseWeight in stride(from: 0.3, through: 0.8, by: 0.05) {
                     var configuration = base
                     configuration.fusion = fusion
+                    configuration.normalization = normalization
                     configuration.denseWeight = denseWeight
-                    let candidate = Retriever(database: scratch.database, embedder: retriever.embedder, indexes: scratch.indexes, configuration: configuration)
-                    let scores = evaluate(lists: weighted, mode: .hybrid, retriever: candidate, scratch: scratch, dataset: dataset, queryIDs: queryIDs)
-                    results.append((scores.ndcg, describe(configuration)))
+                    let scores = try evaluate(lists: weighted, mode: .hybrid, retriever: retriever.with(configuration), scratch: scratch,
+                                              dataset: dataset, queryIDs: queryIDs)
+                    if scores.ndcg > (results.map(\.score).max() ?? 0) { bestLists = weighted }
+                    results.append((scores.ndcg, describe(configuration), configuration))
                 }
             }
         }
-        print("Best fusion settings on \(split) (nDCG@10):")
-        for (score, description) in results.sorted(by: { $0.0 > $1.0 }).prefix(12) {
-            print(String(format: "  %.4f  %@", score, description))
+        printBest(results, title: "Best settings without feedback on \(split) (nDCG@10):")
+        guard let best = results.max(by: { $0.score < $1.score })?.configuration else { return }
+        var feedbackResults: [(score: Double, description: String, configuration: RetrievalConfiguration)] = []
+        for depth in [1, 2, 3, 5] {
+            for weight: Float in [0.25, 0.5, 1, 2] {
+                for denseWeight in stride(from: 0.4, through: 0.75, by: 0.05) {
+                    var configuration = best
+                    configuration.feedbackDepth = depth
+                    configuration.feedbackWeight = weight
+                    configuration.denseWeight = denseWeight
+                    let scores = try evaluate(lists: bestLists, mode: .hybrid, retriever: retriever.with(configuration), scratch: scratch,
+                                              dataset: dataset, queryIDs: queryIDs)
+                    feedbackResults.append((scores.ndcg, describe(configuration), configuration))
+                }
+            }
+        }
+        printBest(feedbackResults, title: "\nBest settings with pseudo-relevance feedback on \(split) (nDCG@10):")
+    }
+
+    private func printBest(_ results: [(score: Double, description: String, configuration: RetrievalConfiguration)], title: String) {
+        print(title)
+        for result in results.sorted(by: { $0.score > $1.score }).prefix(12) {
+            print(String(format: "  %.4f  %@", result.score, result.description))
         }
     }
 }
@@ -148,6 +183,8 @@ struct EvalBEIRCommand: AsyncParsableCommand {
 struct CandidateLists {
     var dense: [[(id: Int64, score: Float)]]
     var lexical: [[(id: Int64, score: Double)]]
+    /// Question vectors.
+    var vectors: [[Float]]
 
     static func compute(queryIDs: [String], dataset: BEIRDataset, retriever: Retriever, collectionID: Int64) async throws -> CandidateLists {
         let texts = queryIDs.map { dataset.queries[$0] ?? "" }
@@ -158,6 +195,6 @@ struct CandidateLists {
             dense.append(try retriever.denseSearch(vectors.vector(index), collectionID: collectionID))
             lexical.append(try retriever.lexicalSearch(text, collectionID: collectionID))
         }
-        return CandidateLists(dense: dense, lexical: lexical)
+        return CandidateLists(dense: dense, lexical: lexical, vectors: texts.indices.map { vectors.vector($0) })
     }
 }

@@ -50,6 +50,38 @@ struct SchemaTests {
         #expect(chunks == 0)
     }
 
+    @Test("full-text search and term counts stay inside one collection; BM25 ignores the scope column")
+    func fullTextScopedToCollection() throws {
+        let database = try AppDatabase.inMemory()
+        let user = try database.createUser(email: "scope@example.com", passwordHash: "h")
+        let first = try database.ensureCollection(userID: user.id!, name: "first").id!
+        let second = try database.ensureCollection(userID: user.id!, name: "second").id!
+        func insert(_ collection: Int64, _ texts: [String]) throws -> [Int64] {
+            try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO document (collection_id, url, title) VALUES (?, ?, 'Page')",
+                               arguments: [collection, "https://x.test/\(UUID().uuidString)"])
+                let documentID = db.lastInsertedRowID
+                return try texts.enumerated().map { ordinal, text in
+                    try db.execute(sql: """
+                        INSERT INTO chunk (document_id, ordinal, heading_path, text, token_count, content_hash)
+                        VALUES (?, ?, '', ?, 5, ?)
+                        """, arguments: [documentID, ordinal, text, "h\(ordinal)"])
+                    return db.lastInsertedRowID
+                }
+            }
+        }
+        let mine = try insert(first, ["compost heaps need air", "compost and mulch", "mulch only"])
+        let theirs = try insert(second, ["compost compost compost", "compost tea"])
+        let hits = try database.searchFullText(collectionID: first, query: "\"compost\"", limit: 10)
+        #expect(Set(hits.map(\.id)) == Set(mine.prefix(2)))
+        #expect(hits.allSatisfy { $0.score > 0 })
+        #expect(try database.searchFullText(collectionID: second, query: "\"mulch\"", limit: 10).isEmpty)
+        #expect(Set(try database.searchFullText(collectionID: second, query: "\"compost\"", limit: 10).map(\.id)) == Set(theirs))
+        // Counts are per collection and stop at the cap.
+        #expect(try database.chunkFrequencies(collectionID: first, phrases: ["\"compost\"", "\"mulch\"", "\"tea\""], cap: 10) == [2, 2, 0])
+        #expect(try database.chunkFrequencies(collectionID: first, phrases: ["\"compost\""], cap: 1) == [1])
+    }
+
     @Test("the database file runs in WAL mode with foreign keys on")
     func walMode() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-wal-\(UUID().uuidString)")

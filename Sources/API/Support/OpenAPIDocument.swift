@@ -56,6 +56,24 @@ enum OpenAPIDocument {
                 "properties": { "name": { "type": "string" }, "documents": { "type": "integer" }, "chunks": { "type": "integer" },
                                 "created_at": { "type": "string", "format": "date-time" } }
               },
+              "AskRequest": {
+                "type": "object", "required": ["question"],
+                "properties": { "question": { "type": "string", "minLength": 1, "maxLength": 2000 },
+                                "collection": { "type": "string", "default": "default" },
+                                "top_k": { "type": "integer", "default": 5, "minimum": 1, "maximum": 20 },
+                                "stream": { "type": "boolean", "default": false } }
+              },
+              "Answer": {
+                "type": "object", "required": ["answer", "answerable", "citations", "timings"],
+                "properties": {
+                  "answer": { "type": "string" }, "answerable": { "type": "boolean" },
+                  "citations": { "type": "array", "items": { "type": "object", "properties": {
+                    "n": { "type": "integer" }, "url": { "type": "string" }, "title": { "type": "string" },
+                    "heading": { "type": "string" }, "snippet": { "type": "string" }, "score": { "type": "number" } } } },
+                  "timings": { "type": "object", "properties": { "embed_ms": { "type": "number" }, "search_ms": { "type": "number" },
+                                                                 "answer_ms": { "type": "number" }, "total_ms": { "type": "number" } } }
+                }
+              },
               "Me": {
                 "type": "object", "required": ["id", "email", "created_at"],
                 "properties": { "id": { "type": "integer" }, "email": { "type": "string" },
@@ -107,6 +125,19 @@ enum OpenAPIDocument {
               "responses": { "202": { "description": "Cancellation requested" }, "404": { "$ref": "#/components/responses/Error" } } } },
             "/collections": { "get": { "summary": "The user's collections with document and chunk counts", "security": [{ "bearer": [] }],
               "responses": { "200": { "description": "Collections", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Collection" } } } } } } } },
+            "/ask": { "post": { "summary": "Answer a question from a collection, with citations (SSE with stream: true or Accept: text/event-stream: events citations, answer, done)", "security": [{ "bearer": [] }],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AskRequest" } } } },
+              "responses": { "200": { "description": "Answer", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Answer" } },
+                                                                         "text/event-stream": { "schema": { "type": "string" } } } },
+                             "401": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" },
+                             "422": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } } } },
+            "/search": { "get": { "summary": "Ranked chunks with dense, lexical and fused scores", "security": [{ "bearer": [] }],
+              "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string" } },
+                             { "name": "collection", "in": "query", "schema": { "type": "string", "default": "default" } },
+                             { "name": "k", "in": "query", "schema": { "type": "integer", "default": 10 } }],
+              "responses": { "200": { "description": "{results: [{rank, chunk_id, url, title, heading, text, dense, lexical, fused}], timings}" },
+                             "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" },
+                             "429": { "$ref": "#/components/responses/Error" } } } },
             "/collections/{name}": { "delete": { "summary": "Delete a collection with its documents and index", "security": [{ "bearer": [] }],
               "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
               "responses": { "204": { "description": "Deleted" }, "404": { "$ref": "#/components/responses/Error" } } } }

@@ -1,0 +1,49 @@
+import Embedding
+import Foundation
+import IndexStore
+@testable import Retrieval
+import Storage
+import TestSupport
+import Testing
+import TextKit
+
+/// The full-text search's term selection on a real SQLite collection: rare terms first while
+/// their matches fit the budget, every term when they all fit, fresh counts after the
+/// collection changes.
+@Suite("Full-text term selection")
+struct TermSelectionTests {
+    @Test("rarest terms are kept within the posting budget; a small collection keeps every term")
+    func selection() throws {
+        let directory = try TemporaryDirectory()
+        let database = try AppDatabase.inMemory()
+        let user = try database.createUser(email: "terms@example.com", passwordHash: "h")
+        let collection = try database.ensureCollection(userID: user.id!, name: "c").id!
+        // "garden" is in all 12 chunks, "compost" in 4, "worm" in 1.
+        for i in 0..<12 {
+            let text = "garden bed \(i)" + (i < 4 ? " compost" : "") + (i == 0 ? " worm" : "")
+            let record = DocumentRecord(collectionID: collection, url: "https://x.test/\(i)", canonicalURL: nil, title: "Page", lang: "en",
+                                        contentHash: ContentHash.sha256(text), fetchedAt: Date(), etag: nil, lastModified: nil,
+                                        links: [], httpStatus: 200, depth: 0, bytes: text.utf8.count)
+            _ = try database.storePage(record, chunks: [NewChunk(ordinal: 0, headingPath: "", text: text, tokenCount: 5, vector: [Float](repeating: 0.05, count: 384),
+                                                                 contentHash: ContentHash.sha256(text))])
+        }
+        let embedder = try TestModel.embedder()
+        let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
+        var configuration = RetrievalConfiguration()
+        configuration.lexicalPostingBudget = 6
+        let retriever = Retriever(database: database, embedder: embedder, indexes: indexes, configuration: configuration)
+
+        #expect(try retriever.selectedPhrases("garden compost worm", collectionID: collection) == ["\"worm\"", "\"compost\""])
+        // Alone, even a term over the budget is searched.
+        #expect(try retriever.selectedPhrases("garden", collectionID: collection) == ["\"garden\""])
+        // Within budget (or with the budget off) every term is kept, in question order.
+        configuration.lexicalPostingBudget = 20
+        #expect(try retriever.with(configuration).selectedPhrases("garden compost worm", collectionID: collection)
+                == ["\"garden\"", "\"compost\"", "\"worm\""])
+        configuration.lexicalPostingBudget = 0
+        #expect(try retriever.with(configuration).selectedPhrases("garden compost worm", collectionID: collection).count == 3)
+        // The lexical search itself only returns chunks with a kept term.
+        let hits = try retriever.lexicalSearch("garden compost worm", collectionID: collection)
+        #expect(hits.count == 4)
+    }
+}
