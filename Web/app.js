@@ -1,38 +1,73 @@
-// NexTraction web client. Vanilla JS, no build step. Text from the server is always inserted
-// with textContent, never innerHTML.
+// NexTraction web client. Vanilla JS, no build step, nothing loaded from elsewhere.
+// Everything that comes from the server or from crawled pages is inserted with textContent
+// or as text nodes, never as HTML.
 "use strict";
 
-// The token lives in sessionStorage: it survives reloads of this tab, is not sent
-// automatically with requests (so no CSRF), and disappears when the tab closes.
+// The token lives in sessionStorage: it survives reloads of this tab, is never sent
+// automatically with requests (so no CSRF), and is gone when the tab closes. Logging out
+// also revokes it on the server.
 const TOKEN_KEY = "nextraction.token";
+const POLL_MS = 1500;
+const ACTIVE = new Set(["queued", "running"]);
 
 const $ = (id) => document.getElementById(id);
 
-async function api(method, path, body) {
-  const headers = { "Accept": "application/json" };
+function el(tag, options = {}, ...children) {
+  const node = document.createElement(tag);
+  if (options.className) node.className = options.className;
+  if (options.text !== undefined) node.textContent = options.text;
+  for (const [name, value] of Object.entries(options.attrs || {})) node.setAttribute(name, value);
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+class APIError extends Error {
+  constructor(message, status, retryAfter) {
+    super(message);
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
+
+function authHeaders(extra = {}) {
+  const headers = { "Accept": "application/json", ...extra };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers["Authorization"] = "Bearer " + token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return headers;
+}
+
+async function failure(response) {
   let data = null;
-  if (response.status !== 204) {
-    try { data = await response.json(); } catch { data = null; }
+  try { data = await response.json(); } catch { data = null; }
+  const message = data && data.error ? data.error.message : "The server answered " + response.status + ".";
+  if (response.status === 401 && sessionStorage.getItem(TOKEN_KEY)) sessionExpired();
+  return new APIError(message, response.status, response.headers.get("Retry-After"));
+}
+
+async function api(method, path, body) {
+  const headers = authHeaders(body === undefined ? {} : { "Content-Type": "application/json" });
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new APIError("The server cannot be reached. Check your connection and try again.", 0, null);
   }
-  if (!response.ok) {
-    const message = data && data.error ? data.error.message : "HTTP " + response.status;
-    const error = new Error(message);
-    error.status = response.status;
-    error.retryAfter = response.headers.get("Retry-After");
-    throw error;
-  }
-  return data;
+  if (!response.ok) throw await failure(response);
+  return response.status === 204 ? null : response.json();
 }
 
 function showError(id, error) {
   let text = error.message;
-  if (error.status === 429 && error.retryAfter) text = "Too many attempts. Try again in " + error.retryAfter + " s.";
+  if (error.status === 429) {
+    text = error.retryAfter ? "Too many attempts. Try again in " + error.retryAfter + " s." : "Too many requests. Wait a moment and try again.";
+  }
   $(id).textContent = text;
 }
+
+// ---------------------------------------------------------------------------------------
+// Session
+
+const state = { collections: [], jobs: new Map(), pollTimer: null, history: [], current: null };
 
 async function refresh() {
   const signedIn = Boolean(sessionStorage.getItem(TOKEN_KEY));
@@ -40,53 +75,511 @@ async function refresh() {
     try {
       const me = await api("GET", "/auth/me");
       $("who").textContent = me.email;
-      $("me-email").textContent = me.email;
-      $("me-id").textContent = String(me.id);
-      $("me-created").textContent = new Date(me.created_at).toLocaleString();
     } catch (error) {
-      if (error.status === 401) sessionStorage.removeItem(TOKEN_KEY);
-      return refresh();
+      if (error.status === 401) return;   // sessionExpired() already showed the sign-in form
+      $("login-error").textContent = error.message;
+      return;
     }
   }
   $("auth").hidden = signedIn;
-  $("account").hidden = !signedIn;
+  $("app").hidden = !signedIn;
   $("session").hidden = !signedIn;
+  if (signedIn) {
+    await loadCollections();
+    await loadJobs();
+    selectTab(state.collections.length ? "ask" : "ingest", false);
+  } else {
+    stopPolling();
+  }
+}
+
+function sessionExpired() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  stopPolling();
+  state.jobs.clear();
+  $("auth").hidden = false;
+  $("app").hidden = true;
+  $("session").hidden = true;
+  $("login-error").textContent = "Your session has ended. Please sign in again.";
 }
 
 function credentials(form) {
   return { email: form.elements.email.value.trim(), password: form.elements.password.value };
 }
 
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  $("login-error").textContent = "";
+async function signIn(form, path, errorID) {
+  $(errorID).textContent = "";
+  const { email, password } = credentials(form);
+  if (!email || !password) { $(errorID).textContent = "Enter your email and password."; return; }
+  if (path === "/auth/register" && password.length < 8) { $(errorID).textContent = "The password needs at least 8 characters."; return; }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
   try {
-    const session = await api("POST", "/auth/login", credentials(event.target));
+    const session = await api("POST", path, { email, password });
     sessionStorage.setItem(TOKEN_KEY, session.token);
-    event.target.reset();
+    form.reset();
     await refresh();
   } catch (error) {
-    showError("login-error", error);
+    showError(errorID, error);
+  } finally {
+    button.disabled = false;
   }
-});
+}
 
-$("register-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  $("register-error").textContent = "";
-  try {
-    const session = await api("POST", "/auth/register", credentials(event.target));
-    sessionStorage.setItem(TOKEN_KEY, session.token);
-    event.target.reset();
-    await refresh();
-  } catch (error) {
-    showError("register-error", error);
-  }
-});
+$("login-form").addEventListener("submit", (event) => { event.preventDefault(); signIn(event.target, "/auth/login", "login-error"); });
+$("register-form").addEventListener("submit", (event) => { event.preventDefault(); signIn(event.target, "/auth/register", "register-error"); });
 
 $("logout").addEventListener("click", async () => {
   try { await api("POST", "/auth/logout"); } catch { /* the token is dropped either way */ }
   sessionStorage.removeItem(TOKEN_KEY);
+  stopPolling();
+  state.jobs.clear();
+  $("jobs").replaceChildren();
+  state.history = [];
+  renderHistory();
+  $("answer").hidden = true;
+  $("login-error").textContent = "";
   await refresh();
+  $("login-email").focus();
 });
+
+// ---------------------------------------------------------------------------------------
+// Tabs (roving tabindex; arrow keys move between tabs)
+
+const TABS = ["ask", "ingest", "collections"];
+
+function selectTab(name, focus = true) {
+  for (const tab of TABS) {
+    const selected = tab === name;
+    $("tab-" + tab).setAttribute("aria-selected", String(selected));
+    $("tab-" + tab).tabIndex = selected ? 0 : -1;
+    $("view-" + tab).hidden = !selected;
+  }
+  if (focus) $("tab-" + name).focus();
+  if (name === "collections") loadCollections();
+}
+
+for (const tab of TABS) {
+  $("tab-" + tab).addEventListener("click", () => selectTab(tab));
+  $("tab-" + tab).addEventListener("keydown", (event) => {
+    const index = TABS.indexOf(tab);
+    if (event.key === "ArrowRight") selectTab(TABS[(index + 1) % TABS.length]);
+    else if (event.key === "ArrowLeft") selectTab(TABS[(index + TABS.length - 1) % TABS.length]);
+    else return;
+    event.preventDefault();
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Collections
+
+async function loadCollections() {
+  try {
+    state.collections = await api("GET", "/collections");
+  } catch (error) {
+    showError("collections-error", error);
+    return;
+  }
+  $("collections-error").textContent = "";
+  renderCollections();
+}
+
+function renderCollections() {
+  const rows = state.collections.map((collection) => {
+    const remove = el("button", { className: "quiet", text: "Delete", attrs: { type: "button", "aria-label": "Delete collection " + collection.name } });
+    remove.addEventListener("click", () => confirmDelete(collection.name));
+    return el("tr", {},
+      el("td", { text: collection.name }),
+      el("td", { className: "num", text: String(collection.documents) }),
+      el("td", { className: "num", text: String(collection.chunks) }),
+      el("td", { text: new Date(collection.created_at).toLocaleDateString() }),
+      el("td", {}, remove));
+  });
+  $("collections").replaceChildren(...rows);
+  $("collections-table").hidden = rows.length === 0;
+  $("collections-empty").hidden = rows.length > 0;
+
+  // The ask picker keeps its selection when it still exists.
+  const picker = $("ask-collection");
+  const previous = picker.value;
+  picker.replaceChildren(...state.collections.map((c) => el("option", { text: c.name + " (" + c.documents + " pages)", attrs: { value: c.name } })));
+  if (state.collections.some((c) => c.name === previous)) picker.value = previous;
+  $("ask-submit").disabled = state.collections.length === 0;
+  $("collection-names").replaceChildren(...state.collections.map((c) => el("option", { attrs: { value: c.name } })));
+}
+
+function confirmDelete(name) {
+  const dialog = $("confirm");
+  $("confirm-text").textContent = "“" + name + "” and all its pages, chunks and index will be deleted. This cannot be undone.";
+  dialog.returnValue = "";
+  dialog.addEventListener("close", async function closed() {
+    dialog.removeEventListener("close", closed);
+    if (dialog.returnValue !== "ok") return;
+    try {
+      await api("DELETE", "/collections/" + encodeURIComponent(name));
+    } catch (error) {
+      showError("collections-error", error);
+    }
+    await loadCollections();
+  });
+  dialog.showModal();
+  $("confirm-cancel").focus();
+}
+
+// ---------------------------------------------------------------------------------------
+// Ingest and jobs
+
+$("ingest-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  $("ingest-error").textContent = "";
+  const url = form.elements.url.value.trim();
+  if (!/^https?:\/\/[^\s]+$/i.test(url)) { $("ingest-error").textContent = "Enter a full http:// or https:// URL."; form.elements.url.focus(); return; }
+  const body = {
+    url,
+    collection: form.elements.collection.value.trim() || "default",
+    max_pages: Number(form.elements.max_pages.value) || 50,
+    max_depth: Number(form.elements.max_depth.value),
+  };
+  const domain = form.elements.domain.value.trim();
+  if (domain) body.domain = domain;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const queued = await api("POST", "/ingest", body);
+    const job = await api("GET", "/jobs/" + encodeURIComponent(queued.job_id));
+    upsertJob(job, true);
+    form.elements.url.value = "";
+    startPolling();
+  } catch (error) {
+    showError("ingest-error", error);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+async function loadJobs() {
+  try {
+    const jobs = await api("GET", "/jobs");
+    for (const job of jobs.slice().reverse()) upsertJob(job, true);
+  } catch (error) {
+    showError("ingest-error", error);
+  }
+  startPolling();
+}
+
+function processed(progress) {
+  return progress.indexed + progress.unchanged + progress.skipped + progress.failed + progress.removed;
+}
+
+function percent(job) {
+  if (job.status === "completed") return 100;
+  const p = job.progress;
+  const total = Math.max(p.discovered, processed(p), 1);
+  return Math.min(99, Math.floor((processed(p) / total) * 100));
+}
+
+function seconds(job) {
+  const start = Date.parse(job.started_at || job.created_at);
+  const end = job.finished_at ? Date.parse(job.finished_at) : Date.now();
+  return Math.max(0, (end - start) / 1000);
+}
+
+function duration(total) {
+  const s = Math.round(total);
+  return s < 60 ? s + " s" : Math.floor(s / 60) + " min " + (s % 60) + " s";
+}
+
+function upsertJob(job, prepend = false) {
+  let entry = state.jobs.get(job.id);
+  if (!entry) {
+    entry = buildJobCard(job);
+    state.jobs.set(job.id, entry);
+    if (prepend) $("jobs").prepend(entry.root); else $("jobs").append(entry.root);
+  }
+  entry.job = job;
+  const p = job.progress;
+  const value = percent(job);
+  entry.root.className = "job " + job.status;
+  entry.root.dataset.status = job.status;
+  entry.badge.className = "badge " + job.status;
+  entry.badge.textContent = job.status;
+  entry.fill.style.width = value + "%";
+  entry.meter.setAttribute("aria-valuenow", String(value));
+  entry.meter.setAttribute("aria-valuetext", value + "% — " + processed(p) + " of " + p.discovered + " pages");
+  const elapsed = seconds(job);
+  const rate = elapsed > 0 ? (p.fetched / elapsed).toFixed(1) : "0.0";
+  entry.stats.textContent = processed(p) + " of " + p.discovered + " discovered pages done · fetched " + p.fetched +
+    " · indexed " + p.indexed + (p.unchanged ? " · unchanged " + p.unchanged : "") + " · skipped " + p.skipped +
+    " · failed " + p.failed + " · " + p.chunks + " chunks · " + rate + " pages/s · " + duration(elapsed);
+  entry.error.textContent = job.error || "";
+  entry.error.hidden = !job.error;
+  entry.cancel.hidden = !ACTIVE.has(job.status);
+  $("jobs-empty").hidden = state.jobs.size > 0;
+  if (entry.details.open) loadJobLog(entry);
+}
+
+function buildJobCard(job) {
+  const badge = el("span", { className: "badge" });
+  const cancel = el("button", { className: "quiet", text: "Cancel", attrs: { type: "button" } });
+  const fill = el("div");
+  const meter = el("div", { className: "meter", attrs: { role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0",
+                                                          "aria-label": "Progress of " + job.url } }, fill);
+  const stats = el("p", { className: "job-stats" });
+  const error = el("p", { className: "error" });
+  const log = el("ul", { className: "job-log" });
+  const details = el("details", {}, el("summary", { text: "Pages log (fetched, skipped and failed URLs with reasons)" }), log);
+  const root = el("li", { className: "job", attrs: { "data-job": job.id } },
+    el("div", { className: "job-head" },
+      el("div", {}, el("div", { className: "job-url", text: job.url }),
+         el("div", { className: "muted small", text: "into “" + job.collection + "” · max " + job.max_pages + " pages, depth " + job.max_depth })),
+      el("div", { className: "row" }, badge, cancel)),
+    meter, stats, error, details);
+  const entry = { root, badge, cancel, fill, meter, stats, error, details, log, job };
+  cancel.addEventListener("click", async () => {
+    cancel.disabled = true;
+    try {
+      await api("POST", "/jobs/" + encodeURIComponent(job.id) + "/cancel");
+      startPolling();
+    } catch (failed) {
+      entry.error.hidden = false;
+      entry.error.textContent = failed.message;
+    } finally {
+      cancel.disabled = false;
+    }
+  });
+  details.addEventListener("toggle", () => { if (details.open) loadJobLog(entry); });
+  return entry;
+}
+
+async function loadJobLog(entry) {
+  if (entry.loading) return;
+  entry.loading = true;
+  try {
+    const page = await api("GET", "/jobs/" + encodeURIComponent(entry.job.id) + "/pages?limit=500");
+    const items = page.pages.map((row) => el("li", {},
+      el("span", { className: "st " + row.status, text: row.status }),
+      el("span", { className: "u", text: row.url + (row.reason ? " — " + row.reason : "") + (row.detail ? " (" + row.detail + ")" : "") })));
+    if (page.total > page.pages.length) items.push(el("li", { className: "muted", text: "… and " + (page.total - page.pages.length) + " more" }));
+    entry.log.replaceChildren(...(items.length ? items : [el("li", { className: "muted", text: "No pages yet." })]));
+  } catch (error) {
+    entry.log.replaceChildren(el("li", { className: "error", text: error.message }));
+  } finally {
+    entry.loading = false;
+  }
+}
+
+function startPolling() {
+  if (state.pollTimer === null) state.pollTimer = setTimeout(poll, POLL_MS);
+}
+
+function stopPolling() {
+  if (state.pollTimer !== null) clearTimeout(state.pollTimer);
+  state.pollTimer = null;
+}
+
+async function poll() {
+  state.pollTimer = null;
+  const active = [...state.jobs.values()].filter((entry) => ACTIVE.has(entry.job.status));
+  if (active.length === 0 || !sessionStorage.getItem(TOKEN_KEY)) return;   // nothing left to watch
+  let finished = false;
+  for (const entry of active) {
+    try {
+      const job = await api("GET", "/jobs/" + encodeURIComponent(entry.job.id));
+      upsertJob(job);
+      if (!ACTIVE.has(job.status)) finished = true;
+    } catch (error) {
+      if (error.status === 401) return;
+    }
+  }
+  if (finished) await loadCollections();
+  startPolling();
+}
+
+// ---------------------------------------------------------------------------------------
+// Ask
+
+$("ask-question").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("ask-form").requestSubmit();
+  }
+});
+
+$("ask-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("ask-error").textContent = "";
+  const question = $("ask-question").value.trim();
+  const collection = $("ask-collection").value;
+  if (!question) { $("ask-error").textContent = "Type a question first."; return; }
+  if (!collection) { $("ask-error").textContent = "Add a website in Ingest first: there is no collection to ask."; return; }
+  $("ask-submit").disabled = true;
+  const entry = { question, collection, answer: "", answerable: true, citations: [], timings: null };
+  beginAnswer(entry);
+  try {
+    await streamAnswer(entry);
+    state.history.unshift(entry);
+    renderHistory();
+  } catch (error) {
+    $("answer").hidden = true;
+    showError("ask-error", error);
+  } finally {
+    $("answer").setAttribute("aria-busy", "false");
+    $("ask-submit").disabled = false;
+  }
+});
+
+// POST /ask as server-sent events: `citations`, then `answer` deltas, then `done`.
+async function streamAnswer(entry) {
+  let response;
+  try {
+    response = await fetch("/ask", {
+      method: "POST",
+      headers: authHeaders({ "Content-Type": "application/json", "Accept": "text/event-stream" }),
+      body: JSON.stringify({ question: entry.question, collection: entry.collection, stream: true }),
+    });
+  } catch {
+    throw new APIError("The server cannot be reached. Check your connection and try again.", 0, null);
+  }
+  if (!response.ok) throw await failure(response);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      handleEvent(entry, buffer.slice(0, cut));
+      buffer = buffer.slice(cut + 2);
+    }
+    if (done) break;
+  }
+  if (buffer.trim()) handleEvent(entry, buffer);
+}
+
+function handleEvent(entry, block) {
+  let name = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+  }
+  const payload = JSON.parse(data.join("\n"));
+  if (name === "citations") {
+    entry.citations = payload;
+    renderCitations(entry);
+  } else if (name === "answer") {
+    entry.answer += payload.delta;
+    appendAnswer(payload.delta);
+  } else if (name === "done") {
+    entry.answerable = payload.answerable;
+    entry.timings = payload.timings;
+    finishAnswer(entry);
+  }
+}
+
+function beginAnswer(entry) {
+  state.current = entry;
+  $("answer").hidden = false;
+  $("answer").setAttribute("aria-busy", "true");
+  $("answer-question").textContent = entry.question;
+  $("answer-status").hidden = true;
+  $("answer-text").replaceChildren();
+  $("answer-text").hidden = false;
+  $("citations").replaceChildren();
+  $("answer-timings").textContent = "";
+}
+
+// Appends answer text, turning "[n]" markers into links to citation n.
+function appendAnswer(text) {
+  const target = $("answer-text");
+  let last = 0;
+  for (const match of text.matchAll(/\[(\d+)\]/g)) {
+    if (match.index > last) target.append(document.createTextNode(text.slice(last, match.index)));
+    const link = el("a", { text: "[" + match[1] + "]", attrs: { href: "#cite-" + match[1], "aria-label": "source " + match[1] } });
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const card = $("cite-" + match[1]);
+      if (card) { card.scrollIntoView({ block: "nearest" }); card.classList.add("flash"); setTimeout(() => card.classList.remove("flash"), 1200); }
+    });
+    target.append(el("sup", {}, link));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) target.append(document.createTextNode(text.slice(last)));
+}
+
+function finishAnswer(entry) {
+  if (!entry.answerable) {
+    $("answer-text").hidden = true;
+    $("answer-status").hidden = false;
+    $("answer-status").textContent = "Not found in these pages. " + entry.answer;
+  }
+  const t = entry.timings;
+  if (t) {
+    $("answer-timings").textContent = "embed " + t.embed_ms.toFixed(0) + " ms · search " + t.search_ms.toFixed(0) +
+      " ms · answer " + t.answer_ms.toFixed(0) + " ms · total " + t.total_ms.toFixed(0) + " ms";
+  }
+}
+
+// Question words (3+ letters, no stopwords) highlighted in a snippet, as <mark> elements.
+const STOPWORDS = new Set(["the", "and", "for", "are", "was", "how", "what", "when", "where", "which", "who", "why", "does", "did",
+  "can", "should", "would", "could", "with", "from", "that", "this", "these", "those", "into", "about", "there", "their", "have", "has"]);
+
+function highlighted(text, question) {
+  const words = [...new Set(question.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) || [])].filter((w) => !STOPWORDS.has(w));
+  const fragment = document.createDocumentFragment();
+  if (words.length === 0) { fragment.append(document.createTextNode(text)); return fragment; }
+  // Matches a question word or a longer word starting with its stem ("water" → "watering").
+  const stems = words.map((w) => (w.length > 5 ? w.slice(0, w.length - 2) : w).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp("(?<![\\p{L}\\p{N}])(?:" + stems.join("|") + ")[\\p{L}\\p{N}]*", "giu");
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (match.index > last) fragment.append(document.createTextNode(text.slice(last, match.index)));
+    fragment.append(el("mark", { text: match[0] }));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) fragment.append(document.createTextNode(text.slice(last)));
+  return fragment;
+}
+
+function safeURL(url) {
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function renderCitations(entry) {
+  const cards = entry.citations.map((citation) => {
+    const href = safeURL(citation.url);
+    const title = citation.title || citation.url;
+    const link = href ? el("a", { text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } }) : el("span", { text: title });
+    return el("li", { className: "citation", attrs: { id: "cite-" + citation.n } },
+      el("div", {}, el("span", { className: "num", text: "[" + citation.n + "]" }), link),
+      citation.heading ? el("p", { className: "heading", text: citation.heading }) : null,
+      el("p", { className: "snippet" }, highlighted(citation.snippet, entry.question)),
+      el("div", { className: "url", text: citation.url + " · score " + Number(citation.score).toFixed(2) }));
+  });
+  $("citations").replaceChildren(...cards);
+}
+
+function renderHistory() {
+  const items = state.history.map((entry) => {
+    const button = el("button", { text: entry.question, attrs: { type: "button" } });
+    button.addEventListener("click", () => {
+      beginAnswer(entry);
+      renderCitations(entry);
+      appendAnswer(entry.answer);
+      finishAnswer(entry);
+      $("answer").setAttribute("aria-busy", "false");
+    });
+    return el("li", {}, button, entry.answerable ? null : el("span", { className: "no", text: " — not found" }));
+  });
+  $("history").replaceChildren(...items);
+  $("history-empty").hidden = items.length > 0;
+}
 
 refresh();

@@ -81,6 +81,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let config = dependencies.config
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestObserverMiddleware(metrics: dependencies.metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     if !config.corsOrigins.isEmpty {
         router.add(middleware: CORSPolicyMiddleware(allowedOrigins: Set(config.corsOrigins)))

@@ -69,15 +69,20 @@ struct HTTPBasicsTests {
         }
     }
 
-    @Test("the web page is served at / without a token")
+    @Test("the web page is served at / without a token, with a same-origin content security policy")
     func webPage() async throws {
         try await withTestServer { api, _ in
             let page = try await api.get("/")
             #expect(page.status == 200)
             #expect(page.text.contains("<form"))
             #expect(page.header("Content-Type")?.contains("text/html") == true)
+            let policy = page.header("Content-Security-Policy") ?? ""
+            #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"))
+            #expect(page.header("X-Content-Type-Options") == "nosniff")
             let script = try await api.get("/app.js")
             #expect(script.status == 200)
+            // Error responses carry the headers too.
+            #expect(try await api.get("/no-such-route").header("X-Content-Type-Options") == "nosniff")
         }
     }
 

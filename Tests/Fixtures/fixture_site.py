@@ -24,6 +24,7 @@ Writes the bound port to PATH, then serves until killed. Behaviours (each assert
   /plain.txt             text/plain
   /hidden-content        text in hidden/aria-hidden elements that must not be kept
   /orphan                only listed in the sitemap
+  /xss                   (not linked) title and text that look like <script> markup, for the browser test
 Test controls (not linked): /__log (JSON request log), /__mutate?path=P (changes a page),
 /__gone?path=P (makes a page answer 410), /__reset.
 """
@@ -199,6 +200,14 @@ class Handler(BaseHTTPRequestHandler):
                     "<div style='display: none'>HIDDEN-TEXT style</div><form><label>FORM-TEXT name</label><input name='q'></form>"
                     "<noscript>NOSCRIPT-TEXT</noscript><template>TEMPLATE-TEXT</template>")
             return self.send_page(page("Hidden content", main))
+        if path == "/xss":
+            # Text that looks like markup (escaped in the HTML, so it is page text after
+            # parsing): the web UI must show it as text and never run it.
+            script = "&lt;script&gt;alert(1)&lt;/script&gt;"
+            main = (f"<h1>Nasturtium trap crops {script}</h1>"
+                    f"<p>Nasturtiums work as a trap crop: aphids prefer them and leave the broad beans alone {script}.</p>"
+                    "<p>Sow the nasturtiums a few weeks before the beans &lt;img src=x onerror=alert(2)&gt; so they are ready.</p>")
+            return self.send_page(page(f"Nasturtium trap crops {script}", main))
         if path == "/orphan":
             return self.send_page(page("Orphan page", "<h1>Orphan page</h1><p>Only the sitemap links to this page about garden sheds.</p>"))
         return self.send(404, b"not found", "text/plain")

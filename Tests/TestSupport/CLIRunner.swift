@@ -2,8 +2,14 @@ import Foundation
 
 /// Runs the CLI to completion, feeding `stdin`, and returns its exit status and output.
 public func runCLI(_ arguments: [String], stdin: String = "", environment: [String: String] = ["NEX_BCRYPT_COST": "4"]) throws -> (status: Int32, output: String) {
+    try runProgram(BuildProducts.nextraction, arguments, stdin: stdin, environment: environment)
+}
+
+/// Runs `executable` to completion, feeding `stdin`; returns its exit status and its
+/// standard output and error, interleaved.
+public func runProgram(_ executable: String, _ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: BuildProducts.nextraction)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for (key, value) in environment { env[key] = value }

@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Drives the NexTraction web UI in real headless Chromium (Debian's chromium and
+chromium-driver, Selenium from the venv `make test` creates) against a real server and the
+fixture site. Run by `BrowserUITests` (Swift), which starts both servers.
+
+Usage: browser_test.py --base http://127.0.0.1:PORT --site http://127.0.0.1:PORT --shots DIR
+
+Steps (each one fails the run if it fails): register; log out; a wrong password shows an
+inline error; log in; ingest the fixture site and watch the progress bar reach 100 %;
+open the per-URL log; ingest the hostile /xss page; ask a question (Enter) and get an
+answer whose citation links to the right page, with screenshots at 1280x800 and 375x800;
+ask about the hostile page: its <script> text shows as text and never runs; the history
+lists both questions; collections show counts and delete after confirmation; log out
+revokes the token. Any error in the browser console fails the run (except the one 401 the
+wrong-password step provokes on purpose).
+"""
+import argparse, json, os, sys, time, urllib.error, urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+EMAIL = "browser@example.com"
+PASSWORD = "correct horse battery"
+
+
+def step(message):
+    print(f"[browser] {message}", flush=True)
+
+
+def fail(message):
+    print(f"[browser] FAILED: {message}", flush=True)
+    sys.exit(1)
+
+
+class Browser:
+    def __init__(self, base, shots):
+        self.base, self.shots = base, shots
+        options = webdriver.ChromeOptions()
+        options.binary_location = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                         "--window-size=1280,800", "--force-device-scale-factor=1", "--lang=en-US"):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+        self.driver = webdriver.Chrome(service=service, options=options)
+        self.driver.set_page_load_timeout(30)
+        self.console = []
+
+    def wait(self, condition, timeout=20, message="condition"):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.2,
+                                 ignored_exceptions=[StaleElementReferenceException]).until(condition)
+        except TimeoutException:
+            self.screenshot("failure")
+            fail(f"timed out waiting for {message}")
+
+    def visible(self, element_id, timeout=20):
+        return self.wait(EC.visibility_of_element_located((By.ID, element_id)), timeout, f"#{element_id} to be visible")
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def type(self, element_id, text):
+        field = self.driver.find_element(By.ID, element_id)
+        field.clear()
+        field.send_keys(text)
+
+    def screenshot(self, name):
+        os.makedirs(self.shots, exist_ok=True)
+        path = os.path.join(self.shots, f"{name}.png")
+        self.driver.save_screenshot(path)
+        return path
+
+    def set_viewport(self, width, height, mobile):
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+    def viewport_screenshot(self, name, width, height, mobile):
+        """A screenshot of exactly width x height CSS pixels, scrolled to the top of the page."""
+        self.set_viewport(width, height, mobile)
+        self.driver.execute_script("window.scrollTo(0, 0)")
+        return self.screenshot(name)
+
+    def drain_console(self):
+        entries = self.driver.get_log("browser")
+        self.console.extend(entries)
+        return entries
+
+    def severe(self, entries):
+        return [e for e in entries if e.get("level") == "SEVERE"]
+
+    def no_alert(self):
+        try:
+            alert = self.driver.switch_to.alert
+            text = alert.text
+            alert.dismiss()
+            fail(f"a JavaScript alert ran: {text!r}")
+        except NoAlertPresentException:
+            pass
+
+
+def http(method, url, token):
+    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_job(b, url_suffix, timeout):
+    """Waits for the job card of `url_suffix` to show completed with the bar at 100 %."""
+    def done(driver):
+        for card in driver.find_elements(By.CSS_SELECTOR, "#jobs .job"):
+            url = card.find_element(By.CSS_SELECTOR, ".job-url").text
+            if url.endswith(url_suffix):
+                status = card.get_attribute("data-status")
+                if status in ("failed", "cancelled"):
+                    fail(f"the job for {url} ended {status}: {card.text}")
+                meter = card.find_element(By.CSS_SELECTOR, "[role=progressbar]")
+                if status == "completed" and meter.get_attribute("aria-valuenow") == "100":
+                    return card
+        return False
+    return b.wait(done, timeout, f"the ingest of {url_suffix} to complete")
+
+
+def ask(b, question):
+    before = len(b.driver.find_elements(By.CSS_SELECTOR, "#history li"))
+    field = b.driver.find_element(By.ID, "ask-question")
+    field.clear()
+    field.send_keys(question)
+    field.send_keys(Keys.ENTER)   # Enter sends
+    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history li")) == before + 1, 30, f"an answer to {question!r}")
+    b.wait(lambda d: d.find_element(By.ID, "answer").get_attribute("aria-busy") == "false", 10, "the answer to finish")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--site", required=True)
+    parser.add_argument("--shots", required=True)
+    args = parser.parse_args()
+    b = Browser(args.base, args.shots)
+    try:
+        run(b, args)
+    finally:
+        b.driver.quit()
+
+
+def run(b, args):
+    d = b.driver
+    d.get(args.base + "/")
+    b.visible("login-form")
+    step("register")
+    b.type("register-email", EMAIL)
+    b.type("register-password", PASSWORD)
+    b.find("#register-form button[type=submit]").click()
+    b.visible("app")
+    b.wait(lambda d: d.find_element(By.ID, "who").text == EMAIL, 10, "the signed-in email in the header")
+
+    step("log out, then a wrong password shows an inline error")
+    d.find_element(By.ID, "logout").click()
+    b.visible("login-form")
+    b.type("login-email", EMAIL)
+    b.type("login-password", "not the password")
+    b.find("#login-form button[type=submit]").click()
+    b.wait(lambda d: "invalid" in d.find_element(By.ID, "login-error").text.lower(), 10, "the wrong-password message")
+    expected = b.severe(b.drain_console())
+    if any("401" not in e["message"] for e in expected) or len(expected) > 1:
+        fail(f"unexpected console errors while signing in wrongly: {expected}")
+
+    step("log in")
+    b.type("login-password", PASSWORD)
+    b.find("#login-form button[type=submit]").click()
+    b.visible("app")
+    token = d.execute_script("return sessionStorage.getItem('nextraction.token')")
+    if not token:
+        fail("no token in sessionStorage after logging in")
+
+    step("ingest the fixture site and watch the progress bar")
+    d.find_element(By.ID, "tab-ingest").click()
+    b.visible("ingest-form")
+    b.type("ingest-url", args.site + "/")
+    b.type("ingest-collection", "garden")
+    b.type("ingest-max-pages", "30")
+    b.type("ingest-max-depth", "2")
+    b.find("#ingest-form button[type=submit]").click()
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#jobs .job"), 10, "the job to appear in the list")
+    card = wait_job(b, args.site + "/", 180)
+    stats = card.find_element(By.CSS_SELECTOR, ".job-stats").text
+    if "chunks" not in stats or "pages/s" not in stats:
+        fail(f"the job statistics are incomplete: {stats!r}")
+    if card.find_element(By.CSS_SELECTOR, ".badge").text.lower() != "completed":
+        fail("the status badge does not say completed")
+    card.find_element(By.CSS_SELECTOR, "summary").click()
+    b.wait(lambda d: any("skipped" in li.text or "fetched" in li.text for li in card.find_elements(By.CSS_SELECTOR, ".job-log li")),
+           15, "the per-URL log")
+
+    step("ingest the hostile page")
+    b.type("ingest-url", args.site + "/xss")
+    b.type("ingest-collection", "garden")
+    b.type("ingest-max-pages", "1")
+    b.type("ingest-max-depth", "0")
+    b.find("#ingest-form button[type=submit]").click()
+    wait_job(b, "/xss", 60)
+
+    step("ask a question")
+    d.find_element(By.ID, "tab-ask").click()
+    b.visible("ask-form")
+    Select(d.find_element(By.ID, "ask-collection")).select_by_value("garden")
+    ask(b, "When is the best time of year to cut back rose bushes?")
+    if not d.find_element(By.ID, "answer-status").get_attribute("hidden"):
+        fail("the rose question was not answered: " + d.find_element(By.ID, "answer").text)
+    answer = d.find_element(By.ID, "answer-text").text
+    if "[1]" not in answer:
+        fail(f"the answer has no citation marker: {answer!r}")
+    first = d.find_element(By.CSS_SELECTOR, "#citations li a")
+    href = first.get_attribute("href")
+    if not href.endswith("/topics/roses"):
+        fail(f"the first citation links to {href}, not /topics/roses")
+    if first.get_attribute("target") != "_blank" or "noopener" not in (first.get_attribute("rel") or ""):
+        fail("citation links must open in a new tab without an opener")
+    if not d.find_elements(By.CSS_SELECTOR, "#citations mark"):
+        fail("the snippet highlights none of the question's words")
+    if "ms" not in d.find_element(By.ID, "answer-timings").text:
+        fail("no timings under the answer")
+    step("screenshots: " + b.viewport_screenshot("ask-1280x800", 1280, 800, mobile=False))
+    step("screenshots: " + b.viewport_screenshot("ask-375x800", 375, 800, mobile=True))
+    if not d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"):
+        fail("the page does not fit 375 px without horizontal scrolling")
+    b.set_viewport(1280, 800, mobile=False)
+
+    step("the hostile page shows as text and never runs")
+    ask(b, "Which flower works as a trap crop for aphids?")
+    b.no_alert()
+    titles = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#citations li a")]
+    if not any("<script>alert(1)</script>" in t for t in titles):
+        fail(f"the hostile title is not shown as text: {titles}")
+    if d.find_elements(By.CSS_SELECTOR, "#answer script, #answer img, #history script"):
+        fail("markup from the hostile page became elements")
+    if d.execute_script("return document.scripts.length") != 1:
+        fail("a script element was added to the page")
+    b.no_alert()
+
+    step("the history lists both questions and reopens an answer")
+    history = d.find_elements(By.CSS_SELECTOR, "#history li button")
+    if len(history) != 2:
+        fail(f"the history holds {len(history)} questions, not 2")
+    history[1].click()
+    b.wait(lambda d: "rose" in d.find_element(By.ID, "answer-question").text.lower(), 5, "the earlier answer to show again")
+
+    step("collections: counts, then delete with confirmation")
+    d.find_element(By.ID, "tab-collections").click()
+    def garden_row(d):
+        # The table is re-rendered when the view opens: read and click in one go (a stale row is retried).
+        for row in d.find_elements(By.CSS_SELECTOR, "#collections tr"):
+            cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+            if cells and cells[0] == "garden":
+                if int(cells[1]) < 10 or int(cells[2]) < 10:
+                    fail(f"implausible counts for garden: {cells}")
+                row.find_element(By.TAG_NAME, "button").click()
+                return True
+        return False
+    b.wait(garden_row, 10, "the garden collection row")
+    b.wait(lambda d: d.find_element(By.ID, "confirm").get_attribute("open") is not None, 5, "the confirmation dialog")
+    d.find_element(By.ID, "confirm-ok").click()
+    b.visible("collections-empty", 10)
+
+    step("log out revokes the token")
+    d.find_element(By.ID, "logout").click()
+    b.visible("login-form")
+    if d.execute_script("return sessionStorage.getItem('nextraction.token')"):
+        fail("the token is still in sessionStorage after logging out")
+    status = http("GET", args.base + "/auth/me", token)
+    if status != 401:
+        fail(f"the logged-out token still works (GET /auth/me → {status})")
+
+    errors = b.severe(b.drain_console())
+    if errors:
+        fail("the browser console shows errors: " + json.dumps(errors, indent=1))
+    step("all steps passed")
+
+
+if __name__ == "__main__":
+    main()
