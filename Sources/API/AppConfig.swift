@@ -49,6 +49,18 @@ public struct AppConfig: Sendable {
     public var jobStaleAfter: TimeInterval = 15
     /// Questions (`/ask`, `/search`) per user per minute (`NEX_ASK_RATE`).
     public var askRate = 60
+    /// Providers file (`NEX_PROVIDERS_FILE`, default `<data dir>/providers.json`).
+    public var providersFileOverride: String?
+    /// Generations (plan executions, LLM answers) per user (`NEX_QUOTA_GENERATIONS`).
+    public var quotaGenerations = 500
+    /// How long LLM results stay cached (`NEX_LLM_CACHE_TTL`).
+    public var llmCacheTTL: TimeInterval = 7 * 86_400
+    /// Cosine similarity from which a cached result is reused for a similar prompt (`NEX_SEMANTIC_CACHE_THRESHOLD`).
+    public var semanticCacheThreshold: Float = 0.97
+    /// Plan steps run at once per execution (`NEX_PLAN_CONCURRENCY`).
+    public var planConcurrency = 4
+    /// The whole environment, for the LLM settings read with the providers file.
+    public var environment: [String: String] = [:]
     /// Minimum log level (`NEX_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
     public var logLevel: Logger.Level = .info
 
@@ -56,6 +68,8 @@ public struct AppConfig: Sendable {
 
     /// The path of the SQLite database inside the data dir.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("nextraction.sqlite") }
+
+    public var providersFile: String { providersFileOverride ?? (dataDirectory as NSString).appendingPathComponent("providers.json") }
 
     /// Where vector index generations live.
     public var indexDirectory: String { (dataDirectory as NSString).appendingPathComponent("index") }
@@ -89,6 +103,17 @@ public struct AppConfig: Sendable {
         config.maxPageBytes = try env.byteCount("NEX_MAX_PAGE_BYTES") ?? config.maxPageBytes
         config.jobStaleAfter = try env.duration("NEX_JOB_STALE_AFTER") ?? config.jobStaleAfter
         config.askRate = try env.int("NEX_ASK_RATE", in: 1...1_000_000) ?? config.askRate
+        config.providersFileOverride = env.string("NEX_PROVIDERS_FILE")
+        config.quotaGenerations = try env.int("NEX_QUOTA_GENERATIONS", in: 0...100_000_000) ?? config.quotaGenerations
+        config.llmCacheTTL = try env.duration("NEX_LLM_CACHE_TTL") ?? config.llmCacheTTL
+        if let threshold = env.string("NEX_SEMANTIC_CACHE_THRESHOLD") {
+            guard let value = Float(threshold), (0...1).contains(value) else {
+                throw ConfigError.invalid(name: "NEX_SEMANTIC_CACHE_THRESHOLD", value: threshold, expected: "a number from 0 to 1")
+            }
+            config.semanticCacheThreshold = value
+        }
+        config.planConcurrency = try env.int("NEX_PLAN_CONCURRENCY", in: 1...64) ?? config.planConcurrency
+        config.environment = environment
         config.embedBatchTokens = try env.int("NEX_EMBED_BATCH_TOKENS", in: 256...1_000_000) ?? config.embedBatchTokens
         config.embedThreads = try env.int("NEX_EMBED_THREADS", in: 1...256)
         if let level = env.string("NEX_LOG_LEVEL") {

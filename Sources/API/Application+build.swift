@@ -4,6 +4,8 @@ import HTTPKit
 import IndexStore
 import Hummingbird
 import Ingest
+import LLM
+import Orchestrator
 import Retrieval
 import Logging
 import ServiceLifecycle
@@ -25,6 +27,11 @@ public struct AppDependencies: Sendable {
     public var jobRunner: JobRunner?
     public var ingest: IngestEnvironment?
     public var ask: AskService?
+    /// LLM providers (empty when none is configured).
+    public var router: LLMRouter
+    public var quota: Quota
+    /// Plan executions (nil without the embedding model, which their caches and retrieval need).
+    public var executions: ExecutionService?
 
     /// Opens the database in the data directory, loads (or creates) the token secret, loads
     /// the embedding model (unless one is given) and builds the services from `config`.
@@ -63,6 +70,18 @@ public struct AppDependencies: Sendable {
             ingest = environment
             runner = JobRunner(environment: environment, concurrency: config.ingestConcurrency, staleAfter: config.jobStaleAfter)
         }
+        let router = LLMRouter(configurations: try ProviderConfiguration.load(file: config.providersFile, environment: config.environment),
+                               http: try HTTPClient(userAgent: "NexTraction/\(version)", maxConnectionsPerHost: 16))
+        for provider in router.describe() {
+            logger.info("LLM provider", metadata: provider.mapValues { .string($0) })
+        }
+        let quota = Quota(database: database, limit: config.quotaGenerations)
+        try database.failInterruptedExecutions(reason: "the server stopped while the plan was running")
+        let retriever = embedder.map { Retriever(database: database, embedder: $0, indexes: indexes) }
+        let executor = PlanExecutor(database: database, router: router, retriever: retriever,
+                                    cache: CompletionCache(database: database, embedder: embedder, ttl: config.llmCacheTTL,
+                                                           semanticThreshold: config.semanticCacheThreshold),
+                                    maxConcurrentSteps: config.planConcurrency, logger: logger)
         return AppDependencies(
             config: config, database: database,
             tokens: await TokenService(secret: secret, lifetime: config.tokenTTL),
@@ -70,7 +89,8 @@ public struct AppDependencies: Sendable {
             loginThrottle: LoginThrottle(maxFailures: config.loginMaxFailures, window: config.loginWindow),
             metrics: metrics, version: version, embedder: embedder, embedderError: embedderError,
             indexes: indexes, jobRunner: runner, ingest: ingest,
-            ask: embedder.map { AskService(retriever: Retriever(database: database, embedder: $0, indexes: indexes)) }
+            ask: retriever.map { AskService(retriever: $0, router: router) },
+            router: router, quota: quota, executions: ExecutionService(executor: executor, quota: quota)
         )
     }
 }
@@ -107,6 +127,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     IngestController(dependencies: dependencies).addRoutes(to: protected)
     CollectionsController(dependencies: dependencies).addRoutes(to: protected)
     AskController(dependencies: dependencies, limiter: RateLimiter(perMinute: config.askRate)).addRoutes(to: protected)
+    PlansController(dependencies: dependencies).addRoutes(to: protected)
     return router
 }
 

@@ -1,6 +1,7 @@
 import Embedding
 import Foundation
 import IndexStore
+import LLM
 import NexNumerics
 import Storage
 
@@ -31,19 +32,35 @@ public struct AskResult: Sendable {
     public var answer: ComposedAnswer
     public var sources: [RetrievedChunk]
     public var timings: AskTimings
+    /// `llm` when a language model wrote the answer, else `extractive`.
+    public var mode: String = "extractive"
+    /// Why an LLM answer was not used although providers are configured.
+    public var fallbackReason: String?
+    public var citationCheck: CitationChecker.Report?
+    public var completion: ChatResult?
 }
 
-/// Question → retrieval → extractive answer, for the API and the CLI.
+/// Question → retrieval → answer (written by an `answer` provider when one is configured and
+/// healthy, else extracted), for the API and the CLI.
 public struct AskService: Sendable {
     public let retriever: Retriever
     public let composer: AnswerComposer
+    public let router: LLMRouter?
+    public let checker: CitationChecker
 
-    public init(retriever: Retriever) {
+    public init(retriever: Retriever, router: LLMRouter? = nil) {
         self.retriever = retriever
+        self.router = router
         composer = AnswerComposer(embedder: retriever.embedder, configuration: retriever.configuration)
+        checker = CitationChecker(embedder: retriever.embedder)
     }
 
-    public func ask(_ question: String, collectionID: Int64, topK: Int) async throws -> AskResult {
+    /// Whether a question asked now would be answered by a language model.
+    public var usesLLM: Bool { router.map { $0.isAvailable(.answer) } ?? false }
+
+    /// `onDelta` receives the LLM's text as it streams (not called for extractive answers).
+    public func ask(_ question: String, collectionID: Int64, topK: Int, allowLLM: Bool = true,
+                    onDelta: (@Sendable (String) -> Void)? = nil) async throws -> AskResult {
         let start = Stopwatch.seconds()
         let retrieval = try await retriever.retrieve(question, collectionID: collectionID, k: topK)
         let answerStart = Stopwatch.seconds()
@@ -51,13 +68,65 @@ public struct AskService: Sendable {
         let dimension = retriever.embedder.dimension
         var vectors: [Int64: [Float]] = [:]
         for (row, id) in ids.enumerated() { vectors[id] = Array(flat[(row * dimension)..<((row + 1) * dimension)]) }
+        func timings() -> AskTimings {
+            let end = Stopwatch.seconds()
+            return AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
+                              answerMilliseconds: (end - answerStart) * 1000, totalMilliseconds: (end - start) * 1000)
+        }
+        var fallbackReason: String?
+        if allowLLM, let router, router.providers(for: .answer).isEmpty == false {
+            let confidence = retrieval.results.compactMap { vectors[$0.chunk.id].map { Vector.dot($0, retrieval.questionVector) } }.max() ?? 0
+            if !router.isAvailable(.answer) {
+                fallbackReason = "every answer provider's circuit is open"
+            } else if !retrieval.results.isEmpty, confidence >= retriever.configuration.abstainBelow {
+                do {
+                    var result = try await generate(question, retrieval: retrieval, vectors: vectors, confidence: confidence, router: router,
+                                                    onDelta: onDelta)
+                    result.timings = timings()
+                    return result
+                } catch {
+                    fallbackReason = "the language model failed: \(error)"
+                }
+            }
+        }
         let answer = try await composer.compose(question: question, questionVector: retrieval.questionVector,
                                                 results: retrieval.results, vectors: vectors)
-        let end = Stopwatch.seconds()
-        let timings = AskTimings(
-            embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
-            answerMilliseconds: (end - answerStart) * 1000, totalMilliseconds: (end - start) * 1000
-        )
-        return AskResult(answer: answer, sources: retrieval.results, timings: timings)
+        return AskResult(answer: answer, sources: retrieval.results, timings: timings(), fallbackReason: fallbackReason)
+    }
+
+    static let answerInstructions = """
+        Answer the question using only the numbered sources. After each sentence, cite the \
+        source it comes from as [n]. If the sources do not answer the question, say that the \
+        pages do not say. Answer in at most three sentences.
+        """
+
+    /// The sources as the model sees them: numbered, with title, heading and text.
+    static func sourcesPrompt(_ results: [RetrievedChunk]) -> String {
+        results.enumerated().map { index, hit in
+            let heading = hit.chunk.headingPath.isEmpty ? "" : " — \(hit.chunk.headingPath)"
+            return "[\(index + 1)] \(hit.chunk.title)\(heading)\n\(hit.chunk.text.prefix(1200))"
+        }.joined(separator: "\n\n")
+    }
+
+    private func generate(_ question: String, retrieval: Retrieval, vectors: [Int64: [Float]], confidence: Float, router: LLMRouter,
+                          onDelta: (@Sendable (String) -> Void)?) async throws -> AskResult {
+        let request = ChatRequest(messages: [
+            ChatMessage(.system, Self.answerInstructions),
+            ChatMessage(.user, "Sources:\n\n\(Self.sourcesPrompt(retrieval.results))\n\nQuestion: \(question)"),
+        ], maxTokens: 256)
+        let completion = try await router.complete(role: .answer, request, onDelta: onDelta)
+        let sources = retrieval.results.map { CitationChecker.Source(text: $0.chunk.text, vector: vectors[$0.chunk.id] ?? []) }
+        let (text, report) = try await checker.check(answer: completion.text.trimmingCharacters(in: .whitespacesAndNewlines), sources: sources)
+        // Citations: the sources still cited after the check, numbered as the model numbered them.
+        var citations: [Citation] = []
+        for n in Set(report.kept.map(\.n)).sorted() {
+            let hit = retrieval.results[n - 1]
+            let best = report.kept.filter { $0.n == n }.compactMap(\.score).max() ?? 0
+            citations.append(Citation(n: n, url: hit.chunk.url, title: hit.chunk.title, heading: hit.chunk.headingPath,
+                                      snippet: String(hit.chunk.text.prefix(300)), score: Double(best), chunkID: hit.chunk.id))
+        }
+        let answer = ComposedAnswer(text: text, answerable: true, citations: citations, confidence: confidence)
+        return AskResult(answer: answer, sources: retrieval.results, timings: AskTimings(embedMilliseconds: 0, searchMilliseconds: 0,
+                         answerMilliseconds: 0, totalMilliseconds: 0), mode: "llm", citationCheck: report, completion: completion)
     }
 }

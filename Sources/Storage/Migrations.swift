@@ -166,6 +166,52 @@ extension AppDatabase {
                 END;
                 """)
         }
+        migrator.registerMigration("v4-orchestrator") { db in
+            try db.execute(sql: """
+                CREATE TABLE plan (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    step_count INTEGER NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX plan_user ON plan(user_id, created_at);
+                CREATE TABLE execution (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    plan_id TEXT,
+                    workflow TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    error TEXT,
+                    state TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    finished_at DATETIME
+                );
+                CREATE INDEX execution_user ON execution(user_id, created_at);
+                -- LLM responses: exact entries by a hash of provider, model, messages and
+                -- parameters; semantic entries also carry the prompt's embedding.
+                CREATE TABLE llm_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    embedding BLOB,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL
+                );
+                CREATE INDEX llm_cache_model ON llm_cache(provider, model, expires_at);
+                -- One row per counted generation (a successful plan execution or LLM answer).
+                CREATE TABLE generation (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX generation_user ON generation(user_id);
+                """)
+        }
         return migrator
     }
 }

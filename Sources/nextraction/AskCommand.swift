@@ -42,7 +42,8 @@ struct AskCommand: AsyncParsableCommand {
         guard let ownerID = owner.id, let record = try services.database.collection(userID: ownerID, name: collection), let id = record.id else {
             throw CLIError("no collection \"\(collection)\" for \(owner.email)")
         }
-        let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes))
+        let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes),
+                                 router: try services.router())
         let result = try await service.ask(question, collectionID: id, topK: topK)
         if json {
             struct Output: Encodable {
@@ -50,9 +51,12 @@ struct AskCommand: AsyncParsableCommand {
                 var answerable: Bool
                 var citations: [Citation]
                 var timings: AskTimings
+                var mode: String
+                var citation_check: CitationChecker.Report?
             }
             let data = try JSONCoding.cliEncoder.encode(Output(answer: result.answer.text, answerable: result.answer.answerable,
-                                                               citations: result.answer.citations, timings: result.timings))
+                                                               citations: result.answer.citations, timings: result.timings,
+                                                               mode: result.mode, citation_check: result.citationCheck))
             print(String(decoding: data, as: UTF8.self))
             return
         }
@@ -62,7 +66,8 @@ struct AskCommand: AsyncParsableCommand {
             let heading = citation.heading.isEmpty ? "" : " › \(citation.heading)"
             print("[\(citation.n)] \(citation.title)\(heading)\n    \(citation.url)")
         }
-        print(String(format: "\n(%.0f ms: embed %.0f, search %.0f, answer %.0f)", result.timings.totalMilliseconds,
+        if let reason = result.fallbackReason { print("\n(extractive answer: \(reason))") }
+        print(String(format: "\n(%@, %.0f ms: embed %.0f, search %.0f, answer %.0f)", result.mode, result.timings.totalMilliseconds,
                      result.timings.embedMilliseconds, result.timings.searchMilliseconds, result.timings.answerMilliseconds))
     }
 }

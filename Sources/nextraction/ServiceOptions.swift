@@ -2,6 +2,7 @@ import API
 import ArgumentParser
 import Embedding
 import Foundation
+import LLM
 import HTTPKit
 import IndexStore
 import Ingest
@@ -27,6 +28,12 @@ struct LocalServices {
                           client: try HTTPClient(userAgent: "NexTraction/\(NexTraction.version)"),
                           userAgent: "NexTraction/\(NexTraction.version)", politenessDelay: config.crawlDelay,
                           maxBodyBytes: config.maxPageBytes, logger: logger)
+    }
+
+    /// The configured LLM providers (`providers.json` and `NEX_LLM_*`).
+    func router() throws -> LLMRouter {
+        LLMRouter(configurations: try ProviderConfiguration.load(file: config.providersFile, environment: config.environment),
+                  http: try HTTPClient(userAgent: "NexTraction/\(NexTraction.version)", maxConnectionsPerHost: 16))
     }
 
     /// The account a command acts for: `--user`, or the only account there is.

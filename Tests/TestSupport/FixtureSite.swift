@@ -13,10 +13,11 @@ public final class FixtureSite: @unchecked Sendable {
     private let directory: TemporaryDirectory
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    public init() async throws {
+    /// `script`: a file of `Tests/Fixtures` that takes `--port-file PATH` and serves on loopback.
+    public init(script name: String = "fixture_site.py") async throws {
         directory = try TemporaryDirectory(prefix: "fixture-site")
         let portFile = directory.appending("port")
-        let script = BuildProducts.repositoryRoot.appendingPathComponent("Tests/Fixtures/fixture_site.py").path
+        let script = BuildProducts.repositoryRoot.appendingPathComponent("Tests/Fixtures/\(name)").path
         pid = try ServerProcess.spawn(arguments: ["/usr/bin/env", "python3", script, "--port-file", portFile],
                                       environment: ProcessInfo.processInfo.environment, logPath: directory.appending("site.log"))
         let deadline = Date().addingTimeInterval(20)

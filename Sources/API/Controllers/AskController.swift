@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LLM
 import Logging
+import Orchestrator
 import Retrieval
 import Storage
 
@@ -29,6 +31,58 @@ struct AskController {
         var timings: AskTimings
         var mode: String
         var confidence: Float
+        var citationCheck: CitationChecker.Report?
+        var usage: Usage?
+        var fallbackReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case answer, answerable, citations, timings, mode, confidence, usage
+            case citationCheck = "citation_check"
+            case fallbackReason = "fallback_reason"
+        }
+
+        init(_ result: AskResult) {
+            answer = result.answer.text
+            answerable = result.answer.answerable
+            citations = result.answer.citations
+            timings = result.timings
+            mode = result.mode
+            confidence = result.answer.confidence
+            citationCheck = result.citationCheck
+            usage = result.completion.map(Usage.init)
+            fallbackReason = result.fallbackReason
+        }
+    }
+
+    /// What an LLM answer cost.
+    struct Usage: Encodable {
+        var provider: String
+        var model: String
+        var promptTokens: Int
+        var completionTokens: Int
+        var estimated: Bool
+        var cost: Double
+        var firstTokenMilliseconds: Double?
+        var llmMilliseconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case provider, model, estimated, cost
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case firstTokenMilliseconds = "first_token_ms"
+            case llmMilliseconds = "llm_ms"
+        }
+
+        init(_ result: ChatResult) {
+            provider = result.provider
+            model = result.model
+            promptTokens = result.promptTokens
+            completionTokens = result.completionTokens
+            estimated = result.usageEstimated
+            cost = result.cost
+            firstTokenMilliseconds = result.firstTokenSeconds.map { $0 * 1000 }
+            llmMilliseconds = result.seconds * 1000
+        }
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -46,12 +100,76 @@ struct AskController {
         guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
         try throttle(user.id)
         let (service, collectionID) = try prepare(user: user, collection: input.collection)
-        let result = try await service.ask(question, collectionID: collectionID, topK: topK)
-        dependencies.metrics.recordAsk(seconds: result.timings.totalMilliseconds / 1000, answerable: result.answer.answerable)
-        let response = AskResponse(answer: result.answer.text, answerable: result.answer.answerable, citations: result.answer.citations,
-                                   timings: result.timings, mode: "extractive", confidence: result.answer.confidence)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
+        // An LLM-written answer is a generation: the quota is checked before and counted after.
+        let llm = service.usesLLM
+        if llm { try checkQuota(user.id) }
+        let record: @Sendable (AskResult) -> Void = { [dependencies] result in
+            dependencies.metrics.recordAsk(seconds: result.timings.totalMilliseconds / 1000, answerable: result.answer.answerable)
+            if result.mode == "llm" { try? dependencies.quota.record(userID: user.id, kind: "answer") }
+        }
+        if llm && wantsStream {
+            return Self.streamLLM { onDelta in
+                let result = try await service.ask(question, collectionID: collectionID, topK: topK, onDelta: onDelta)
+                record(result)
+                return AskResponse(result)
+            }
+        }
+        let result = try await service.ask(question, collectionID: collectionID, topK: topK)
+        record(result)
+        let response = AskResponse(result)
         return wantsStream ? try Self.stream(response) : try .json(response)
+    }
+
+    private func checkQuota(_ userID: Int64) throws {
+        do {
+            try dependencies.quota.check(userID: userID)
+        } catch let exhausted as Quota.Exhausted {
+            throw APIError.tooManyRequests("\(exhausted.description); GET /quota shows your usage", retryAfter: 3600, code: "quota_exhausted")
+        }
+    }
+
+    /// An LLM answer as server-sent events while it is written: `answer` deltas as the model
+    /// streams them, then `citations` (the checked ones), `citation_check`, and `done` with the
+    /// final (checked) answer, mode and timings. A failure mid-way ends with an `error` event.
+    static func streamLLM(_ run: @escaping @Sendable (@escaping @Sendable (String) -> Void) async throws -> AskResponse) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: .init { writer in
+            let encoder = JSONCoding.encoder
+            func event(_ name: String, _ data: Data) -> ByteBuffer {
+                ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+            }
+            let (deltas, continuation) = AsyncStream<String>.makeStream()
+            let work = Task { () throws -> AskResponse in
+                defer { continuation.finish() }
+                return try await run { continuation.yield($0) }
+            }
+            for await delta in deltas { try await writer.write(event("answer", try encoder.encode(["delta": delta]))) }
+            do {
+                let response = try await work.value
+                try await writer.write(event("citations", try encoder.encode(response.citations)))
+                if let check = response.citationCheck { try await writer.write(event("citation_check", try encoder.encode(check))) }
+                struct Done: Encodable {
+                    var answer: String
+                    var answerable: Bool
+                    var timings: AskTimings
+                    var mode: String
+                    var fallbackReason: String?
+                    enum CodingKeys: String, CodingKey {
+                        case answer, answerable, timings, mode
+                        case fallbackReason = "fallback_reason"
+                    }
+                }
+                try await writer.write(event("done", try encoder.encode(Done(answer: response.answer, answerable: response.answerable,
+                                                                             timings: response.timings, mode: response.mode,
+                                                                             fallbackReason: response.fallbackReason))))
+            } catch {
+                try await writer.write(event("error", try encoder.encode(["code": "answer_failed", "message": "\(error)"])))
+            }
+            try await writer.finish(nil)
+        })
     }
 
     /// The same answer as server-sent events: `citations`, then `answer` deltas (one per

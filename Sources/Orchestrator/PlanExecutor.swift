@@ -1,0 +1,258 @@
+import Embedding
+import Foundation
+import LLM
+import Logging
+import Retrieval
+import Storage
+
+/// Runs a plan: steps in dependency order, independent ones concurrently (at most
+/// `maxConcurrentSteps`), each through the workflow's stages with its dependencies' outputs
+/// and its retrieved context in the prompt. A failed step skips its dependants; the others run
+/// on. The state is written to SQLite after every change.
+public struct PlanExecutor: Sendable {
+    public let database: AppDatabase
+    public let router: LLMRouter
+    public let retriever: Retriever?
+    public let cache: CompletionCache
+    public var maxConcurrentSteps: Int
+    public var defaultMaxTokens: Int
+    let logger: Logger
+
+    public init(database: AppDatabase, router: LLMRouter, retriever: Retriever?, cache: CompletionCache, maxConcurrentSteps: Int = 4,
+                defaultMaxTokens: Int = 256, logger: Logger = Logger(label: "nextraction.orchestrator")) {
+        self.database = database
+        self.router = router
+        self.retriever = retriever
+        self.cache = cache
+        self.maxConcurrentSteps = max(1, maxConcurrentSteps)
+        self.defaultMaxTokens = defaultMaxTokens
+        self.logger = logger
+    }
+
+    static let systemPrompt = """
+        You are one step of a larger plan. Do the task precisely and concisely. When context \
+        documents are given, base your answer on them and cite them as [n].
+        """
+
+    /// Runs `plan` for `userID` as execution `id` (already stored) and returns the final state.
+    /// `onChange` sees every state written.
+    public func run(id: String, plan: Plan, workflow: Workflow, userID: Int64,
+                    onChange: (@Sendable (ExecutionState) -> Void)? = nil) async -> ExecutionState {
+        let run = ExecutionRun(state: ExecutionState(id: id, plan: plan, workflow: workflow), database: database, onChange: onChange)
+        let start = Date().timeIntervalSince1970
+        await run.update { $0.status = "running"; $0.startedAt = start }
+        let steps = Dictionary(uniqueKeysWithValues: plan.steps.map { ($0.id, $0) })
+        var outputs: [String: String] = [:]
+        var done = Set<String>()
+        var launched = Set<String>()
+        await withTaskGroup(of: (String, Result<StepOutcome, StepFailure>).self) { group in
+            var running = 0
+            func launchReady() async {
+                for step in plan.steps where !launched.contains(step.id) && running < maxConcurrentSteps {
+                    guard step.dependsOn.allSatisfy({ outputs[$0] != nil }) else { continue }
+                    launched.insert(step.id)
+                    running += 1
+                    let inputs = step.dependsOn.map { (steps[$0]!, outputs[$0]!) }
+                    group.addTask {
+                        (step.id, await self.runStep(step, inputs: inputs, workflow: workflow, userID: userID, run: run))
+                    }
+                }
+            }
+            await launchReady()
+            while let (stepID, result) = await group.next() {
+                running -= 1
+                done.insert(stepID)
+                switch result {
+                case .success(let outcome):
+                    outputs[stepID] = outcome.output
+                case .failure(let failure):
+                    // Everything downstream of a failed step cannot run.
+                    let skipped = Self.dependants(of: stepID, in: plan).filter { !launched.contains($0) }
+                    for id in skipped { launched.insert(id); done.insert(id) }
+                    await run.update { state in
+                        for index in state.steps.indices where skipped.contains(state.steps[index].id) {
+                            state.steps[index].status = "skipped"
+                            state.steps[index].error = "not run: step \(stepID) failed"
+                        }
+                    }
+                    logger.info("plan step failed", metadata: ["execution": "\(id)", "step": "\(stepID)", "error": "\(failure.message)"])
+                }
+                await launchReady()
+            }
+        }
+        let end = Date().timeIntervalSince1970
+        return await run.update { state in
+            state.finishedAt = end
+            state.metrics.wallSeconds = end - start
+            let failed = state.steps.filter { $0.status == "failed" }
+            let skipped = state.steps.filter { $0.status == "skipped" }
+            if failed.isEmpty && skipped.isEmpty {
+                state.status = "completed"
+            } else {
+                state.status = "failed"
+                state.error = (failed.map { "step \($0.id) failed: \($0.error ?? "")" } + (skipped.isEmpty ? [] : ["not run: " + skipped.map(\.id).joined(separator: ", ")]))
+                    .joined(separator: "; ")
+            }
+        }
+    }
+
+    /// Steps that depend on `id`, directly or not.
+    static func dependants(of id: String, in plan: Plan) -> Set<String> {
+        var result = Set<String>()
+        var frontier = [id]
+        while let current = frontier.popLast() {
+            for step in plan.steps where step.dependsOn.contains(current) && result.insert(step.id).inserted {
+                frontier.append(step.id)
+            }
+        }
+        return result
+    }
+
+    struct StepOutcome: Sendable { var output: String }
+    struct StepFailure: Error, Sendable { var message: String }
+
+    private func runStep(_ step: Plan.Step, inputs: [(Plan.Step, String)], workflow: Workflow, userID: Int64,
+                         run: ExecutionRun) async -> Result<StepOutcome, StepFailure> {
+        let started = Date().timeIntervalSince1970
+        await run.updateStep(step.id) { $0.status = "running"; $0.startedAt = started }
+        do {
+            let (contextText, sources) = try await retrieveContext(step, userID: userID)
+            var task = "Task: \(step.title)\n\(step.prompt)"
+            if !inputs.isEmpty {
+                task += "\n\nResults of the steps this one depends on:"
+                for (dependency, output) in inputs { task += "\n\n### \(dependency.title) (\(dependency.id))\n\(output)" }
+            }
+            if !contextText.isEmpty { task += "\n\nContext from your documents:\n\(contextText)" }
+            await run.updateStep(step.id) { $0.prompt = task; $0.sources = sources }
+            let maxTokens = step.maxTokens ?? defaultMaxTokens
+            var current = ""
+            for stage in workflow.stages {
+                let request = Self.request(stage: stage, task: task, current: current, maxTokens: maxTokens)
+                let result = try await complete(stage: stage, request: request, semanticText: stage == .fast ? task : nil)
+                current = result.output
+                await run.updateStep(step.id) { state in
+                    state.stages.append(result)
+                    state.metrics.add(result)
+                }
+                await run.update { $0.metrics.add(result) }
+            }
+            let finished = Date().timeIntervalSince1970
+            await run.updateStep(step.id) { $0.status = "completed"; $0.output = current; $0.finishedAt = finished }
+            return .success(StepOutcome(output: current))
+        } catch {
+            let finished = Date().timeIntervalSince1970
+            let message = (error as? StepFailure)?.message ?? "\(error)"
+            await run.updateStep(step.id) { $0.status = "failed"; $0.error = message; $0.finishedAt = finished }
+            return .failure(StepFailure(message: message))
+        }
+    }
+
+    static func request(stage: Stage, task: String, current: String, maxTokens: Int) -> ChatRequest {
+        switch stage {
+        case .fast:
+            return ChatRequest(messages: [ChatMessage(.system, systemPrompt), ChatMessage(.user, task)], maxTokens: maxTokens)
+        case .build:
+            return ChatRequest(messages: [
+                ChatMessage(.system, "You turn drafts into complete, correct, well-structured answers."),
+                ChatMessage(.user, "\(task)\n\nDraft:\n\(current)\n\nRewrite the draft into a better answer to the task. Reply with the improved answer only."),
+            ], maxTokens: maxTokens)
+        case .check:
+            return ChatRequest(messages: [
+                ChatMessage(.system, "You are a careful reviewer."),
+                ChatMessage(.user, "\(task)\n\nAnswer to review:\n\(current)\n\nCheck the answer against the task and the context for mistakes or omissions. Reply with the corrected final answer only."),
+            ], maxTokens: maxTokens)
+        }
+    }
+
+    private func role(_ stage: Stage) -> ProviderRole {
+        switch stage {
+        case .fast: return .fast
+        case .build: return .build
+        case .check: return .check
+        }
+    }
+
+    /// A stage's result from the cache (exact, then semantic for the first stage) or the
+    /// providers of its role.
+    private func complete(stage: Stage, request: ChatRequest, semanticText: String?) async throws -> ExecutionState.StageResult {
+        let candidates = router.providers(for: role(stage)).filter { $0.breaker.state != .open }
+        for provider in candidates {
+            if let hit = try? cache.exact(provider: provider.name, model: provider.configuration.model, request: request) {
+                return Self.stageResult(stage, hit, cache: .exact)
+            }
+        }
+        var vector: [Float]?
+        if let semanticText, let embedder = cache.embedder {
+            vector = try? await embedder.embedQuery(semanticText)
+            if let vector {
+                for provider in candidates {
+                    if let hit = try? cache.semantic(provider: provider.name, model: provider.configuration.model, vector: vector) {
+                        return Self.stageResult(stage, hit, cache: .semantic)
+                    }
+                }
+            }
+        }
+        let result: ChatResult
+        do {
+            result = try await router.complete(role: role(stage), request)
+        } catch {
+            throw StepFailure(message: "\(stage.rawValue) stage: \(error)")
+        }
+        try? cache.store(result, request: request, vector: vector)
+        return Self.stageResult(stage, result, cache: .none)
+    }
+
+    static func stageResult(_ stage: Stage, _ result: ChatResult, cache: CacheHit) -> ExecutionState.StageResult {
+        ExecutionState.StageResult(stage: stage, provider: result.provider, model: result.model,
+                                   output: result.text.trimmingCharacters(in: .whitespacesAndNewlines),
+                                   promptTokens: result.promptTokens, completionTokens: result.completionTokens,
+                                   cost: cache == .none ? result.cost : 0, seconds: cache == .none ? result.seconds : 0,
+                                   retries: cache == .none ? result.retries : 0, cache: cache)
+    }
+
+    /// The step's retrieved context as numbered passages, and their sources.
+    private func retrieveContext(_ step: Plan.Step, userID: Int64) async throws -> (String, [ExecutionState.Source]) {
+        guard let context = step.context else { return ("", []) }
+        guard let retriever else { throw StepFailure(message: "retrieval is unavailable (the embedding model is not loaded)") }
+        guard let collection = try database.collection(userID: userID, name: context.collection), let collectionID = collection.id else {
+            throw StepFailure(message: "collection \(context.collection) not found")
+        }
+        let retrieval = try await retriever.retrieve(context.query ?? step.prompt, collectionID: collectionID, k: context.topK ?? 4)
+        var text = ""
+        var sources: [ExecutionState.Source] = []
+        for (index, hit) in retrieval.results.enumerated() {
+            let n = index + 1
+            let heading = hit.chunk.headingPath.isEmpty ? "" : " — \(hit.chunk.headingPath)"
+            text += "[\(n)] \(hit.chunk.title)\(heading) (\(hit.chunk.url))\n\(hit.chunk.text.prefix(1500))\n\n"
+            sources.append(ExecutionState.Source(n: n, url: hit.chunk.url, title: hit.chunk.title, heading: hit.chunk.headingPath))
+        }
+        return (text.trimmingCharacters(in: .whitespacesAndNewlines), sources)
+    }
+}
+
+/// The state of one running execution, written to SQLite on every change.
+actor ExecutionRun {
+    private(set) var state: ExecutionState
+    let database: AppDatabase
+    let onChange: (@Sendable (ExecutionState) -> Void)?
+
+    init(state: ExecutionState, database: AppDatabase, onChange: (@Sendable (ExecutionState) -> Void)?) {
+        self.state = state
+        self.database = database
+        self.onChange = onChange
+    }
+
+    @discardableResult
+    func update(_ change: (inout ExecutionState) -> Void) -> ExecutionState {
+        change(&state)
+        try? database.updateExecution(id: state.id, status: state.status, error: state.error, state: state.json(), finished: state.isFinished)
+        onChange?(state)
+        return state
+    }
+
+    func updateStep(_ id: String, _ change: (inout ExecutionState.StepState) -> Void) {
+        update { state in
+            if let index = state.steps.firstIndex(where: { $0.id == id }) { change(&state.steps[index]) }
+        }
+    }
+}

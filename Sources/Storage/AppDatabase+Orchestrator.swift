@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+
+/// A stored plan (its JSON body as uploaded, validated by the orchestrator).
+public struct PlanRecord: Sendable, Equatable {
+    public var id: String
+    public var userID: Int64
+    public var title: String
+    public var body: String
+    public var stepCount: Int
+    public var createdAt: Date
+
+    public init(id: String, userID: Int64, title: String, body: String, stepCount: Int, createdAt: Date) {
+        self.id = id
+        self.userID = userID
+        self.title = title
+        self.body = body
+        self.stepCount = stepCount
+        self.createdAt = createdAt
+    }
+}
+
+/// A plan execution; `state` is the orchestrator's JSON snapshot (steps, stages, metrics).
+public struct ExecutionRecord: Sendable, Equatable {
+    public var id: String
+    public var userID: Int64
+    public var planID: String?
+    public var workflow: String
+    public var status: String
+    public var error: String?
+    public var state: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var finishedAt: Date?
+
+    public init(id: String, userID: Int64, planID: String?, workflow: String, status: String, error: String?, state: String,
+                createdAt: Date, updatedAt: Date, finishedAt: Date?) {
+        self.id = id
+        self.userID = userID
+        self.planID = planID
+        self.workflow = workflow
+        self.status = status
+        self.error = error
+        self.state = state
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A cached LLM result.
+public struct CachedCompletion: Sendable, Equatable {
+    public var key: String
+    public var result: String
+    public var embedding: [Float]?
+}
+
+extension AppDatabase {
+    // MARK: Plans
+
+    public func createPlan(_ plan: PlanRecord) throws {
+        try write { db in
+            try db.execute(sql: "INSERT INTO plan (id, user_id, title, body, step_count, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [plan.id, plan.userID, plan.title, plan.body, plan.stepCount, plan.createdAt])
+        }
+    }
+
+    /// The plan if it belongs to `userID`.
+    public func plan(id: String, userID: Int64) throws -> PlanRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM plan WHERE id = ? AND user_id = ?", arguments: [id, userID]).map(Self.planRecord)
+        }
+    }
+
+    public func plans(userID: Int64) throws -> [PlanRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM plan WHERE user_id = ? ORDER BY created_at DESC, id", arguments: [userID]).map(Self.planRecord)
+        }
+    }
+
+    /// Deletes the plan if it belongs to `userID`; false when there was none.
+    public func deletePlan(id: String, userID: Int64) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM plan WHERE id = ? AND user_id = ?", arguments: [id, userID])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func planRecord(_ row: Row) -> PlanRecord {
+        PlanRecord(id: row["id"], userID: row["user_id"], title: row["title"], body: row["body"], stepCount: row["step_count"],
+                   createdAt: row["created_at"])
+    }
+
+    // MARK: Executions
+
+    public func createExecution(_ execution: ExecutionRecord) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO execution (id, user_id, plan_id, workflow, status, error, state, created_at, updated_at, finished_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [execution.id, execution.userID, execution.planID, execution.workflow, execution.status, execution.error,
+                                 execution.state, execution.createdAt, execution.updatedAt, execution.finishedAt])
+        }
+    }
+
+    public func updateExecution(id: String, status: String, error: String?, state: String, finished: Bool, at date: Date = Date()) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE execution SET status = ?, error = ?, state = ?, updated_at = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END
+                WHERE id = ?
+                """, arguments: [status, error, state, date, finished, date, id])
+        }
+    }
+
+    /// The execution if it belongs to `userID`.
+    public func execution(id: String, userID: Int64) throws -> ExecutionRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM execution WHERE id = ? AND user_id = ?", arguments: [id, userID]).map(Self.executionRecord)
+        }
+    }
+
+    public func executions(userID: Int64, limit: Int = 50) throws -> [ExecutionRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM execution WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", arguments: [userID, limit])
+                .map(Self.executionRecord)
+        }
+    }
+
+    /// Executions a stopped server left running are failed with `reason`.
+    public func failInterruptedExecutions(reason: String, at date: Date = Date()) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE execution SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('queued', 'running')",
+                           arguments: [reason, date])
+        }
+    }
+
+    private static func executionRecord(_ row: Row) -> ExecutionRecord {
+        ExecutionRecord(id: row["id"], userID: row["user_id"], planID: row["plan_id"], workflow: row["workflow"], status: row["status"],
+                        error: row["error"], state: row["state"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+                        finishedAt: row["finished_at"])
+    }
+
+    // MARK: LLM cache
+
+    public func cachedCompletion(key: String, now: Date = Date()) throws -> CachedCompletion? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT key, result FROM llm_cache WHERE key = ? AND expires_at > ?", arguments: [key, now])
+                .map { CachedCompletion(key: $0["key"], result: $0["result"], embedding: nil) }
+        }
+    }
+
+    /// Unexpired entries of one provider and model that carry an embedding, newest first.
+    public func semanticCacheEntries(provider: String, model: String, limit: Int, now: Date = Date()) throws -> [CachedCompletion] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT key, result, embedding FROM llm_cache
+                WHERE provider = ? AND model = ? AND embedding IS NOT NULL AND expires_at > ?
+                ORDER BY created_at DESC LIMIT ?
+                """, arguments: [provider, model, now, limit]).map { row in
+                var vector: [Float] = []
+                if let blob: Data = row["embedding"] { VectorBlob.decode(blob, into: &vector) }
+                return CachedCompletion(key: row["key"], result: row["result"], embedding: vector)
+            }
+        }
+    }
+
+    public func storeCompletion(key: String, provider: String, model: String, result: String, embedding: [Float]?, ttl: TimeInterval,
+                                now: Date = Date()) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO llm_cache (key, provider, model, result, embedding, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [key, provider, model, result, embedding.map(VectorBlob.encode), now, now.addingTimeInterval(ttl)])
+            try db.execute(sql: "DELETE FROM llm_cache WHERE expires_at <= ?", arguments: [now])
+        }
+    }
+
+    // MARK: Quota
+
+    public func generationsUsed(userID: Int64) throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM generation WHERE user_id = ?", arguments: [userID]) ?? 0 }
+    }
+
+    public func recordGeneration(userID: Int64, kind: String, at date: Date = Date()) throws {
+        try write { db in
+            try db.execute(sql: "INSERT INTO generation (user_id, kind, created_at) VALUES (?, ?, ?)", arguments: [userID, kind, date])
+        }
+    }
+}
