@@ -165,6 +165,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "LLM", "Storage", "Embedding", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "HTTPKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport", "nextraction"], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TextKit", "HTTPKit", "TestSupport"], swiftSettings: strict),

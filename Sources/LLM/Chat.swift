@@ -39,6 +39,20 @@ public struct ChatResult: Sendable, Codable, Equatable {
     /// Seconds until the first streamed token (nil when not streamed).
     public var firstTokenSeconds: Double?
 
+    public init(text: String, promptTokens: Int, completionTokens: Int, usageEstimated: Bool, provider: String, model: String,
+                cost: Double, retries: Int, seconds: Double, firstTokenSeconds: Double?) {
+        self.text = text
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.usageEstimated = usageEstimated
+        self.provider = provider
+        self.model = model
+        self.cost = cost
+        self.retries = retries
+        self.seconds = seconds
+        self.firstTokenSeconds = firstTokenSeconds
+    }
+
     enum CodingKeys: String, CodingKey {
         case text, provider, model, cost, retries, seconds
         case promptTokens = "prompt_tokens"
