@@ -254,6 +254,15 @@ def run(b, args):
     history[1].click()
     b.wait(lambda d: "rose" in d.find_element(By.ID, "answer-question").text.lower(), 5, "the earlier answer to show again")
 
+    step("plans: the quota shows, a dropped-in plan file is uploaded and listed")
+    d.find_element(By.ID, "tab-plans").click()
+    b.wait(lambda d: d.find_element(By.ID, "quota-line").text.startswith("Generations left: "), 10, "the quota line")
+    plan_path = os.path.join(b.shots, "browser-plan.json")
+    with open(plan_path, "w") as f:
+        json.dump({"title": "Browser plan", "steps": [{"id": "a", "prompt": "Say hi."}, {"id": "b", "prompt": "Say bye.", "depends_on": ["a"]}]}, f)
+    d.find_element(By.ID, "plan-file").send_keys(plan_path)
+    b.wait(lambda d: "Browser plan (2 steps)" in d.find_element(By.ID, "plan-select").text, 10, "the uploaded plan in the list")
+
     step("collections: counts, then delete with confirmation")
     d.find_element(By.ID, "tab-collections").click()
     def garden_row(d):
