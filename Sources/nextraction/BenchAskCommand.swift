@@ -37,6 +37,12 @@ struct BenchAskCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("BEIR folder providing the corpus and questions (default ../shared/datasets/scifact).", valueName: "dir"))
     var dataset: String?
 
+    @Flag(help: "Also compare LLM answers (a local llama.cpp server with SmolLM2-135M from .build/venv-llm) with extractive ones.")
+    var llm = false
+
+    @Option(help: "Questions asked in each mode for --llm.")
+    var llmRequests = 20
+
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
@@ -56,7 +62,14 @@ struct BenchAskCommand: AsyncParsableCommand {
         let data = BenchSupport.repositoryRoot.appendingPathComponent(".build/bench-ask/\(chunks)").path
         let questions = try await BenchAskCollection.prepare(folder: folder, chunks: chunks, dataDirectory: data,
                                                              embedder: try model.embedder(config: config))
-        let server = try BenchServer(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory)
+        let llama = llm ? try LlamaPeer.start() : nil
+        defer { llama?.stop() }
+        if let llama { try await llama.waitUntilReady() }
+        var extra: [String: String] = [:]
+        if let llama {
+            extra = ["NEX_LLM_BASE_URL": llama.baseURL, "NEX_LLM_MODEL": LlamaPeer.model, "NEX_QUOTA_GENERATIONS": "100000000"]
+        }
+        let server = try BenchServer(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory, environment: extra)
         defer { server.stop() }
         try await server.waitUntilHealthy()
         let http = try HTTPClient(userAgent: "nextraction-bench", maxConnectionsPerHost: 64, maxConnections: 64)
@@ -89,9 +102,70 @@ struct BenchAskCommand: AsyncParsableCommand {
         print("Ask benchmark: POST /ask over HTTP, \(chunks)-chunk collection, extractive answers\n")
         print(table.render())
         print(String(format: "\nserver peak RSS %.0f MiB (target < 512); targets: p95 ≤ 50 ms with 1 client, 0 errors", rss))
-        if json {
-            try BenchSupport.printJSON(["chunks": chunks, "clients": rows, "server_peak_rss_mb": BenchSupport.round(rss, 0)])
+        var output: [String: Any] = ["chunks": chunks, "clients": rows, "server_peak_rss_mb": BenchSupport.round(rss, 0)]
+        if llm {
+            // One client, streamed answers, the same questions in both modes.
+            var streamTable = TextTable(["mode", "requests", "errors", "TTFT p50 ms", "TTFT p95 ms", "total p50 ms", "total p95 ms"])
+            var modes: [String: Any] = [:]
+            for mode in ["extractive", "llm"] {
+                let run = try await Self.driveStreaming(http: http, base: server.baseURL, token: token, questions: questions,
+                                                        count: llmRequests, mode: mode == "llm" ? "auto" : "extractive")
+                streamTable.add([mode, "\(run.firstToken.count)", "\(run.errors)",
+                                 String(format: "%.1f", BenchSupport.percentile(run.firstToken, 0.5)),
+                                 String(format: "%.1f", BenchSupport.percentile(run.firstToken, 0.95)),
+                                 String(format: "%.1f", BenchSupport.percentile(run.total, 0.5)),
+                                 String(format: "%.1f", BenchSupport.percentile(run.total, 0.95))])
+                modes[mode] = ["requests": run.firstToken.count, "errors": run.errors,
+                               "ttft_p50_ms": BenchSupport.round(BenchSupport.percentile(run.firstToken, 0.5), 2),
+                               "ttft_p95_ms": BenchSupport.round(BenchSupport.percentile(run.firstToken, 0.95), 2),
+                               "total_p50_ms": BenchSupport.round(BenchSupport.percentile(run.total, 0.5), 2),
+                               "total_p95_ms": BenchSupport.round(BenchSupport.percentile(run.total, 0.95), 2)]
+            }
+            print("\nStreamed answers (SSE), 1 client: extractive vs LLM (llama.cpp, \(LlamaPeer.model), 256 tokens max)\n")
+            print(streamTable.render())
+            output["llm"] = modes
         }
+        if json { try BenchSupport.printJSON(output) }
+    }
+
+    struct StreamRun {
+        var firstToken: [Double] = []
+        var total: [Double] = []
+        var errors = 0
+    }
+
+    /// `count` streamed questions, one at a time: milliseconds to the first `answer` event and to `done`.
+    static func driveStreaming(http: HTTPClient, base: String, token: String, questions: [String], count: Int, mode: String) async throws -> StreamRun {
+        var run = StreamRun()
+        for index in 0..<count {
+            let body = try JSONSerialization.data(withJSONObject: ["question": questions[index % questions.count], "collection": "bench",
+                                                                   "stream": true, "mode": mode])
+            let request = HTTPClient.Request(method: "POST", url: base + "/ask", headers: [
+                .init("Authorization", "Bearer \(token)"), .init("Content-Type", "application/json"), .init("Accept", "text/event-stream"),
+            ], body: body, timeout: 300)
+            let began = Stopwatch.seconds()
+            var first: Double?
+            var status = 0
+            var text = ""
+            do {
+                for try await event in http.stream(request) {
+                    switch event {
+                    case .head(let code, _): status = code
+                    case .data(let data):
+                        text += String(decoding: data, as: UTF8.self)
+                        if first == nil, text.contains("event: answer") { first = (Stopwatch.seconds() - began) * 1000 }
+                    }
+                }
+            } catch {
+                status = 0
+            }
+            let total = (Stopwatch.seconds() - began) * 1000
+            guard status == 200, text.contains("event: done") else { run.errors += 1; continue }
+            // An abstention streams no answer delta: its first token is the done event.
+            run.firstToken.append(first ?? total)
+            run.total.append(total)
+        }
+        return run
     }
 
     struct Run {
@@ -110,7 +184,7 @@ struct BenchAskCommand: AsyncParsableCommand {
                     var index = client
                     while index < total {
                         let question = questions[index % questions.count]
-                        let body = try? JSONSerialization.data(withJSONObject: ["question": question, "collection": "bench"])
+                        let body = try? JSONSerialization.data(withJSONObject: ["question": question, "collection": "bench", "mode": "extractive"])
                         let began = Stopwatch.seconds()
                         let response = try? await http.send("POST", base + "/ask", json: body, headers: [.init("Authorization", "Bearer \(token)")])
                         let elapsed = (Stopwatch.seconds() - began) * 1000
@@ -138,7 +212,7 @@ final class BenchServer: @unchecked Sendable {
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init(dataDirectory: String, modelDirectory: String) throws {
+    init(dataDirectory: String, modelDirectory: String, environment extra: [String: String] = [:]) throws {
         port = Int.random(in: 20_000...60_000)
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory]
@@ -147,6 +221,7 @@ final class BenchServer: @unchecked Sendable {
         environment["NEX_LOG_LEVEL"] = "warning"
         environment["NEX_MODEL_DIR"] = modelDirectory
         environment["NEX_WEB_DIR"] = ""
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         try process.run()
     }
@@ -166,6 +241,53 @@ final class BenchServer: @unchecked Sendable {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kilobytes / 1024
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// The local OpenAI-compatible peer for `bench ask --llm`: llama.cpp's server
+/// (`llama-cpp-python[server]`) with SmolLM2-135M-Instruct, from the venv `make test` creates.
+final class LlamaPeer: @unchecked Sendable {
+    static let model = "smollm2"
+    let process = Process()
+    let port: Int
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    static func start() throws -> LlamaPeer {
+        let venv = BenchSupport.repositoryRoot.appendingPathComponent(".build/venv-llm")
+        let python = venv.appendingPathComponent("bin/python").path
+        let enumerator = FileManager.default.enumerator(atPath: venv.appendingPathComponent("lib").path)
+        var gguf: String?
+        while let path = enumerator?.nextObject() as? String {
+            if path.hasSuffix("SmolLM2-135M-Instruct.Q4_1.gguf") { gguf = venv.appendingPathComponent("lib/\(path)").path; break }
+        }
+        guard FileManager.default.isExecutableFile(atPath: python), let gguf else {
+            throw CLIError("no llama.cpp venv: run `make llm-server` (it builds .build/venv-llm) first")
+        }
+        return try LlamaPeer(python: python, gguf: gguf)
+    }
+
+    init(python: String, gguf: String) throws {
+        port = Int.random(in: 20_000...60_000)
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-m", "llama_cpp.server", "--model", gguf, "--model_alias", Self.model, "--host", "127.0.0.1",
+                             "--port", String(port), "--n_ctx", "4096", "--verbose", "false"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func waitUntilReady() async throws {
+        let client = try HTTPClient(userAgent: "bench")
+        for _ in 0..<1200 {
+            if let response = try? await client.get(baseURL + "/models"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))   // waiting for the peer to start
+        }
+        throw CLIError("the llama.cpp server did not start")
     }
 
     func stop() {

@@ -17,9 +17,11 @@ struct AskController {
         var collection: String?
         var topK: Int?
         var stream: Bool?
+        /// `auto` (an LLM answer when a provider is configured) or `extractive`.
+        var mode: String?
 
         enum CodingKeys: String, CodingKey {
-            case question, collection, stream
+            case question, collection, stream, mode
             case topK = "top_k"
         }
     }
@@ -102,7 +104,10 @@ struct AskController {
         let (service, collectionID) = try prepare(user: user, collection: input.collection)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
         // An LLM-written answer is a generation: the quota is checked before and counted after.
-        let llm = service.usesLLM
+        guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
+            throw APIError.unprocessable("mode must be auto or extractive", code: "invalid_request")
+        }
+        let llm = input.mode != "extractive" && service.usesLLM
         if llm { try checkQuota(user.id) }
         let record: @Sendable (AskResult) -> Void = { [dependencies] result in
             dependencies.metrics.recordAsk(seconds: result.timings.totalMilliseconds / 1000, answerable: result.answer.answerable)
@@ -110,12 +115,12 @@ struct AskController {
         }
         if llm && wantsStream {
             return Self.streamLLM { onDelta in
-                let result = try await service.ask(question, collectionID: collectionID, topK: topK, onDelta: onDelta)
+                let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: true, onDelta: onDelta)
                 record(result)
                 return AskResponse(result)
             }
         }
-        let result = try await service.ask(question, collectionID: collectionID, topK: topK)
+        let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm)
         record(result)
         let response = AskResponse(result)
         return wantsStream ? try Self.stream(response) : try .json(response)

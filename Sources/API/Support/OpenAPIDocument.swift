@@ -61,7 +61,8 @@ enum OpenAPIDocument {
                 "properties": { "question": { "type": "string", "minLength": 1, "maxLength": 2000 },
                                 "collection": { "type": "string", "default": "default" },
                                 "top_k": { "type": "integer", "default": 5, "minimum": 1, "maximum": 20 },
-                                "stream": { "type": "boolean", "default": false } }
+                                "stream": { "type": "boolean", "default": false },
+                                "mode": { "enum": ["auto", "extractive"], "default": "auto" } }
               },
               "Answer": {
                 "type": "object", "required": ["answer", "answerable", "citations", "timings"],
@@ -73,6 +74,16 @@ enum OpenAPIDocument {
                   "timings": { "type": "object", "properties": { "embed_ms": { "type": "number" }, "search_ms": { "type": "number" },
                                                                  "answer_ms": { "type": "number" }, "total_ms": { "type": "number" } } }
                 }
+              },
+              "Plan": {
+                "type": "object", "required": ["title", "steps"],
+                "properties": { "title": { "type": "string" }, "steps": { "type": "array", "maxItems": 50, "items": { "type": "object",
+                  "required": ["id", "prompt"],
+                  "properties": { "id": { "type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$" }, "title": { "type": "string" },
+                                  "prompt": { "type": "string" }, "depends_on": { "type": "array", "items": { "type": "string" } },
+                                  "context": { "type": "object", "properties": { "collection": { "type": "string" }, "query": { "type": "string" },
+                                                                                 "top_k": { "type": "integer" } } },
+                                  "max_tokens": { "type": "integer" } } } } }
               },
               "Me": {
                 "type": "object", "required": ["id", "email", "created_at"],
@@ -138,6 +149,39 @@ enum OpenAPIDocument {
               "responses": { "200": { "description": "{results: [{rank, chunk_id, url, title, heading, text, dense, lexical, fused}], timings}" },
                              "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" },
                              "429": { "$ref": "#/components/responses/Error" } } } },
+            "/plans": {
+              "post": { "summary": "Store a validated plan (JSON body or multipart/form-data file)", "security": [{ "bearer": [] }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Plan" } },
+                                                                "multipart/form-data": { "schema": { "type": "object" } } } },
+                "responses": { "201": { "description": "{plan_id, title, steps}" }, "400": { "$ref": "#/components/responses/Error" },
+                               "422": { "$ref": "#/components/responses/Error" } } },
+              "get": { "summary": "The user's plans", "security": [{ "bearer": [] }], "responses": { "200": { "description": "[{plan_id, title, steps, created_at}]" } } } },
+            "/plans/{id}": {
+              "get": { "summary": "One plan", "security": [{ "bearer": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "{plan_id, title, steps, created_at, plan}" }, "404": { "$ref": "#/components/responses/Error" } } },
+              "delete": { "summary": "Delete a plan", "security": [{ "bearer": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "204": { "description": "Deleted" }, "404": { "$ref": "#/components/responses/Error" } } } },
+            "/execute": { "post": { "summary": "Run a plan (by plan_id or inline) with the proto or prod workflow", "security": [{ "bearer": [] }],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object",
+                "properties": { "plan_id": { "type": "string" }, "plan": { "$ref": "#/components/schemas/Plan" },
+                                "workflow": { "enum": ["proto", "prod"], "default": "proto" } } } } } },
+              "responses": { "202": { "description": "{execution_id, status}" }, "404": { "$ref": "#/components/responses/Error" },
+                             "422": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" },
+                             "503": { "$ref": "#/components/responses/Error" } } } },
+            "/executions": { "get": { "summary": "The user's executions, newest first", "security": [{ "bearer": [] }],
+              "responses": { "200": { "description": "[{execution_id, plan_id, workflow, status, error, created_at, finished_at}]" } } } },
+            "/executions/{id}": { "get": { "summary": "Status, per-step stage outputs, sources and metrics", "security": [{ "bearer": [] }],
+              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+              "responses": { "200": { "description": "{execution_id, status, state: {steps, metrics}}" }, "404": { "$ref": "#/components/responses/Error" } } } },
+            "/executions/{id}/events": { "get": { "summary": "Progress as server-sent events (state, then done)", "security": [{ "bearer": [] }],
+              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+              "responses": { "200": { "description": "text/event-stream" }, "404": { "$ref": "#/components/responses/Error" } } } },
+            "/quota": { "get": { "summary": "Generations used and left", "security": [{ "bearer": [] }],
+              "responses": { "200": { "description": "{limit, used, remaining}" } } } },
+            "/providers": { "get": { "summary": "Configured LLM providers with masked keys and circuit states", "security": [{ "bearer": [] }],
+              "responses": { "200": { "description": "[{name, model, base_url, roles, key, circuit}]" } } } },
             "/collections/{name}": { "delete": { "summary": "Delete a collection with its documents and index", "security": [{ "bearer": [] }],
               "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
               "responses": { "204": { "description": "Deleted" }, "404": { "$ref": "#/components/responses/Error" } } } }
