@@ -443,30 +443,37 @@ async function streamAnswer(entry) {
     throw new APIError("The server cannot be reached. Check your connection and try again.", 0, null);
   }
   if (!response.ok) throw await failure(response);
+  await readEvents(response, (name, payload) => handleEvent(entry, name, payload));
+}
+
+// Reads a server-sent event stream, calling onEvent(name, parsed JSON data) per event.
+async function readEvents(response, onEvent) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  const dispatch = (block) => {
+    let name = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) name = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+    }
+    if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+  };
   for (;;) {
     const { value, done } = await reader.read();
     if (value) buffer += decoder.decode(value, { stream: true });
     let cut;
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      handleEvent(entry, buffer.slice(0, cut));
+      dispatch(buffer.slice(0, cut));
       buffer = buffer.slice(cut + 2);
     }
     if (done) break;
   }
-  if (buffer.trim()) handleEvent(entry, buffer);
+  if (buffer.trim()) dispatch(buffer);
 }
 
-function handleEvent(entry, block) {
-  let name = "message";
-  const data = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith("event:")) name = line.slice(6).trim();
-    else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
-  }
-  const payload = JSON.parse(data.join("\n"));
+function handleEvent(entry, name, payload) {
   if (name === "citations") {
     entry.citations = payload;
     renderCitations(entry);
@@ -666,21 +673,7 @@ async function watchExecution(id) {
   $("execution").hidden = false;
   const response = await fetch("/executions/" + encodeURIComponent(id) + "/events", { headers: authHeaders({ "Accept": "text/event-stream" }) });
   if (!response.ok) throw await failure(response);
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
-      if (block.startsWith("event: state") && data) renderExecution(JSON.parse(data));
-    }
-    if (done) break;
-  }
+  await readEvents(response, (name, payload) => { if (name === "state") renderExecution(payload); });
 }
 
 function renderExecution(view) {

@@ -95,9 +95,10 @@ public struct AskService: Sendable {
     }
 
     static let answerInstructions = """
-        Answer the question using only the numbered sources. After each sentence, cite the \
-        source it comes from as [n]. If the sources do not answer the question, say that the \
-        pages do not say. Answer in at most three sentences.
+        Answer the question using only the numbered sources. End every sentence with the number \
+        of the source it comes from in square brackets, like this: "Roses are pruned in late \
+        winter [1]." If the sources do not answer the question, say that the pages do not say. \
+        Answer in at most three sentences.
         """
 
     /// The sources as the model sees them: numbered, with title, heading and text.
