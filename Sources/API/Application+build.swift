@@ -77,6 +77,7 @@ public struct AppDependencies: Sendable {
         }
         let quota = Quota(database: database, limit: config.quotaGenerations)
         try database.failInterruptedExecutions(reason: "the server stopped while the plan was running")
+        try database.releasePendingGenerations()
         let retriever = embedder.map { Retriever(database: database, embedder: $0, indexes: indexes) }
         let executor = PlanExecutor(database: database, router: router, retriever: retriever,
                                     cache: CompletionCache(database: database, embedder: embedder, ttl: config.llmCacheTTL,

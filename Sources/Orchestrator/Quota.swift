@@ -2,7 +2,8 @@ import Foundation
 import Storage
 
 /// Generations per user: one successful plan execution or one LLM-written answer each.
-/// Checked before the work, counted after it succeeds.
+/// A generation is reserved before the work (atomically, so concurrent requests cannot
+/// overshoot), confirmed when it succeeds and given back when it does not.
 public struct Quota: Sendable {
     public let database: AppDatabase
     public let limit: Int
@@ -28,12 +29,18 @@ public struct Quota: Sendable {
         return Usage(limit: limit, used: used, remaining: max(0, limit - used))
     }
 
-    /// Throws `Exhausted` when no generation is left.
-    public func check(userID: Int64) throws {
-        if try usage(userID: userID).remaining <= 0 { throw Exhausted(limit: limit) }
+    /// A reserved generation: `confirm()` after success, `release()` otherwise.
+    public struct Reservation: Sendable {
+        let id: Int64
+        let database: AppDatabase
+
+        public func confirm() { try? database.confirmGeneration(id: id) }
+        public func release() { try? database.releaseGeneration(id: id) }
     }
 
-    public func record(userID: Int64, kind: String) throws {
-        try database.recordGeneration(userID: userID, kind: kind)
+    /// Reserves a generation; throws `Exhausted` when none is left.
+    public func reserve(userID: Int64, kind: String) throws -> Reservation {
+        guard let id = try database.reserveGeneration(userID: userID, kind: kind, limit: limit) else { throw Exhausted(limit: limit) }
+        return Reservation(id: id, database: database)
     }
 }

@@ -181,9 +181,29 @@ extension AppDatabase {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM generation WHERE user_id = ?", arguments: [userID]) ?? 0 }
     }
 
-    public func recordGeneration(userID: Int64, kind: String, at date: Date = Date()) throws {
+    /// Reserves one generation if fewer than `limit` are used or reserved; returns its id, or
+    /// nil when the quota is used up. Check and insert happen in one write transaction.
+    public func reserveGeneration(userID: Int64, kind: String, limit: Int, at date: Date = Date()) throws -> Int64? {
         try write { db in
-            try db.execute(sql: "INSERT INTO generation (user_id, kind, created_at) VALUES (?, ?, ?)", arguments: [userID, kind, date])
+            let used = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM generation WHERE user_id = ?", arguments: [userID]) ?? 0
+            guard used < limit else { return nil }
+            try db.execute(sql: "INSERT INTO generation (user_id, kind, created_at, pending) VALUES (?, ?, ?, 1)", arguments: [userID, kind, date])
+            return db.lastInsertedRowID
         }
+    }
+
+    /// Turns a reservation into a counted generation.
+    public func confirmGeneration(id: Int64) throws {
+        try write { db in try db.execute(sql: "UPDATE generation SET pending = 0 WHERE id = ?", arguments: [id]) }
+    }
+
+    /// Gives a reservation back (the work failed or needed no generation).
+    public func releaseGeneration(id: Int64) throws {
+        try write { db in try db.execute(sql: "DELETE FROM generation WHERE id = ? AND pending = 1", arguments: [id]) }
+    }
+
+    /// Reservations a stopped server left behind.
+    public func releasePendingGenerations() throws {
+        try write { db in try db.execute(sql: "DELETE FROM generation WHERE pending = 1") }
     }
 }

@@ -212,6 +212,11 @@ extension AppDatabase {
                 CREATE INDEX generation_user ON generation(user_id);
                 """)
         }
+        migrator.registerMigration("v5-generation-reservations") { db in
+            // A generation is reserved (pending = 1) before the work and confirmed after it
+            // succeeds, so concurrent requests cannot overshoot the quota.
+            try db.execute(sql: "ALTER TABLE generation ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -39,3 +39,34 @@ struct CompletionCacheTests {
         #expect(try cache.exact(provider: "p", model: "m", request: other) == nil)
     }
 }
+
+/// The generation quota on a real SQLite file, under concurrency.
+@Suite("Generation quota")
+struct QuotaTests {
+    @Test("concurrent reservations never exceed the limit; released ones come back, confirmed ones count")
+    func reservations() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try AppDatabase.open(path: directory.appending("quota.sqlite"))
+        let user = try database.createUser(email: "quota@example.com", passwordHash: "h")
+        let quota = Quota(database: database, limit: 3)
+        let granted = await withTaskGroup(of: Quota.Reservation?.self) { group in
+            for _ in 0..<12 { group.addTask { try? quota.reserve(userID: user.id!, kind: "plan") } }
+            var all: [Quota.Reservation] = []
+            for await reservation in group { if let reservation { all.append(reservation) } }
+            return all
+        }
+        #expect(granted.count == 3)
+        #expect(try quota.usage(userID: user.id!) == Quota.Usage(limit: 3, used: 3, remaining: 0))
+        granted[0].release()                       // that work failed: the generation comes back
+        granted[1].confirm()
+        #expect(try quota.usage(userID: user.id!).remaining == 1)
+        let again = try quota.reserve(userID: user.id!, kind: "answer")
+        #expect(throws: Quota.Exhausted.self) { try quota.reserve(userID: user.id!, kind: "answer") }
+        again.confirm()
+        granted[0].confirm()                       // confirming a released reservation changes nothing
+        #expect(try quota.usage(userID: user.id!).used == 3)
+        // A restart gives back what a stopped server had reserved.
+        try database.releasePendingGenerations()
+        #expect(try quota.usage(userID: user.id!).used == 2)
+    }
+}

@@ -103,32 +103,43 @@ struct AskController {
         try throttle(user.id)
         let (service, collectionID) = try prepare(user: user, collection: input.collection)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
-        // An LLM-written answer is a generation: the quota is checked before and counted after.
         guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
             throw APIError.unprocessable("mode must be auto or extractive", code: "invalid_request")
         }
+        // An LLM-written answer is a generation: reserved before, kept only if the model wrote it.
         let llm = input.mode != "extractive" && service.usesLLM
-        if llm { try checkQuota(user.id) }
+        let reservation = llm ? try reserveGeneration(user.id) : nil
         let record: @Sendable (AskResult) -> Void = { [dependencies] result in
             dependencies.metrics.recordAsk(seconds: result.timings.totalMilliseconds / 1000, answerable: result.answer.answerable)
-            if result.mode == "llm" { try? dependencies.quota.record(userID: user.id, kind: "answer") }
+            if result.mode == "llm" { reservation?.confirm() } else { reservation?.release() }
         }
         if llm && wantsStream {
             return Self.streamLLM { onDelta in
-                let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: true, onDelta: onDelta)
-                record(result)
-                return AskResponse(result)
+                do {
+                    let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: true, onDelta: onDelta)
+                    record(result)
+                    return AskResponse(result)
+                } catch {
+                    reservation?.release()
+                    throw error
+                }
             }
         }
-        let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm)
+        let result: AskResult
+        do {
+            result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm)
+        } catch {
+            reservation?.release()
+            throw error
+        }
         record(result)
         let response = AskResponse(result)
         return wantsStream ? try Self.stream(response) : try .json(response)
     }
 
-    private func checkQuota(_ userID: Int64) throws {
+    private func reserveGeneration(_ userID: Int64) throws -> Quota.Reservation {
         do {
-            try dependencies.quota.check(userID: userID)
+            return try dependencies.quota.reserve(userID: userID, kind: "answer")
         } catch let exhausted as Quota.Exhausted {
             throw APIError.tooManyRequests("\(exhausted.description); GET /quota shows your usage", retryAfter: 3600, code: "quota_exhausted")
         }
