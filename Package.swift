@@ -167,7 +167,7 @@ let package = Package(
         ),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "LLM", "Storage", "Embedding", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "HTTPKit", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport", "nextraction"], swiftSettings: strict),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport", "nextraction", "VectorIndex", "IndexStore"], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TextKit", "HTTPKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"], swiftSettings: strict),
         .testTarget(name: "ShimTests", dependencies: ["CLibXML2", "CCurl"], swiftSettings: strict),

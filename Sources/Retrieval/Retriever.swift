@@ -144,22 +144,25 @@ public struct Retriever: Sendable {
 
     /// The question's terms that the full-text search ranks by. SQLite's BM25 scores every
     /// chunk matching any term, so a term found in a large share of a big collection costs
-    /// far more than it tells (its IDF is low). Terms are taken rarest first while the chunks
-    /// they match stay within `lexicalPostingBudget`; the rarest term is always kept. A
-    /// collection smaller than the budget keeps every term (exact BM25).
+    /// far more than it tells (its IDF is low). In a collection larger than
+    /// `lexicalPostingBudget`, terms are taken rarest first while the chunks they match stay
+    /// within the budget; the rarest term is always kept. Smaller collections keep every
+    /// term (exact BM25) without counting anything.
     func selectedPhrases(_ question: String, collectionID: Int64) throws -> [String] {
         let phrases = QueryTerms.ftsPhrases(QueryTerms.terms(question))
         let budget = configuration.lexicalPostingBudget
         guard budget > 0, phrases.count > 1 else { return phrases }
-        // The index's size stamps cached counts: a collection that grew or shrank counts again.
-        let stamp = try indexes.snapshot(collectionID: collectionID)?.count ?? 0
-        var cached = phrases.map { termCounts.count(collectionID: collectionID, phrase: $0, stamp: stamp) }
+        // The index's size decides, and stamps cached counts: after the collection grows or
+        // shrinks, terms are counted again.
+        let size = try indexes.snapshot(collectionID: collectionID)?.count ?? 0
+        guard size > budget else { return phrases }
+        var cached = phrases.map { termCounts.count(collectionID: collectionID, phrase: $0, stamp: size) }
         let missing = phrases.indices.filter { cached[$0] == nil }
         if !missing.isEmpty {
-            let fresh = try database.chunkFrequencies(collectionID: collectionID, phrases: missing.map { phrases[$0] }, cap: budget + 1)
+            let fresh = try database.chunkFrequencies(phrases: missing.map { phrases[$0] }, cap: budget + 1)
             for (index, count) in zip(missing, fresh) {
                 cached[index] = count
-                termCounts.store(count, collectionID: collectionID, phrase: phrases[index], stamp: stamp)
+                termCounts.store(count, collectionID: collectionID, phrase: phrases[index], stamp: size)
             }
         }
         let counts = cached.map { $0 ?? 0 }

@@ -13,18 +13,21 @@ import Testing
 /// shared (read-only) by the ask tests' servers.
 actor AskFixture {
     static let shared = AskFixture()
-    private var building: Task<(TemporaryDirectory, FixtureSite), any Error>?
+    private var building: Task<TemporaryDirectory, any Error>?
 
     func dataDirectory() async throws -> String {
         // One build shared by every caller (a plain cached value would be built twice:
         // actor methods interleave at each `await`).
         let task = building ?? Task { try await Self.build() }
         building = task
-        return try await task.value.0.path
+        return try await task.value.path
     }
 
-    static func build() async throws -> (TemporaryDirectory, FixtureSite) {
+    /// Ingests the fixture site once; the site is stopped afterwards (this fixture lives as
+    /// long as the test process, and asking needs only the stored pages).
+    static func build() async throws -> TemporaryDirectory {
         let site = try await FixtureSite()
+        defer { site.stop() }
         let directory = try TemporaryDirectory(prefix: "ask-data")
         let database = try AppDatabase.open(path: directory.appending("nextraction.sqlite"))
         let hash = await PasswordHasher(cost: 4).hash("correct horse battery")
@@ -38,7 +41,7 @@ actor AskFixture {
         let parameters = IngestParameters(url: site.baseURL + "/", collection: "garden", maxPages: 100, maxDepth: 3, allowPrivateHosts: true)
         try await IngestPipeline(environment: environment, collectionID: collection, parameters: parameters,
                                  progress: ProgressTracker(jobID: "fixture")).run()
-        return (directory, site)
+        return directory
     }
 }
 

@@ -31,6 +31,7 @@ struct PlansAPITests {
     @Test("validation, a PROD diamond with overlap and context, cache re-run, SSE, isolation, fallback, quota, masked keys")
     func lifecycle() async throws {
         let site = try await FixtureSite()
+        defer { site.stop() }
         let data = try TemporaryDirectory(prefix: "plans")
         let primary = try await LLMServer(logDirectory: data.path)
         let fallback = try await LLMServer(logDirectory: data.path)

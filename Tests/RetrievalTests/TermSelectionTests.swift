@@ -6,13 +6,14 @@ import Storage
 import TestSupport
 import Testing
 import TextKit
+import VectorIndex
 
 /// The full-text search's term selection on a real SQLite collection: rare terms first while
 /// their matches fit the budget, every term when they all fit, fresh counts after the
 /// collection changes.
 @Suite("Full-text term selection")
 struct TermSelectionTests {
-    @Test("rarest terms are kept within the posting budget; a small collection keeps every term")
+    @Test("in a collection over the budget the rarest terms are kept; a collection within it keeps every term")
     func selection() throws {
         let directory = try TemporaryDirectory()
         let database = try AppDatabase.inMemory()
@@ -29,6 +30,7 @@ struct TermSelectionTests {
         }
         let embedder = try TestModel.embedder()
         let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
+        try indexes.rebuild(collectionID: collection, kind: .automatic)   // the collection's size (12) comes from its index
         var configuration = RetrievalConfiguration()
         configuration.lexicalPostingBudget = 6
         let retriever = Retriever(database: database, embedder: embedder, indexes: indexes, configuration: configuration)
@@ -36,7 +38,7 @@ struct TermSelectionTests {
         #expect(try retriever.selectedPhrases("garden compost worm", collectionID: collection) == ["\"worm\"", "\"compost\""])
         // Alone, even a term over the budget is searched.
         #expect(try retriever.selectedPhrases("garden", collectionID: collection) == ["\"garden\""])
-        // Within budget (or with the budget off) every term is kept, in question order.
+        // A collection no larger than the budget (or the budget off) keeps every term, in question order.
         configuration.lexicalPostingBudget = 20
         #expect(try retriever.with(configuration).selectedPhrases("garden compost worm", collectionID: collection)
                 == ["\"garden\"", "\"compost\"", "\"worm\""])

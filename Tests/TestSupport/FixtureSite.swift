@@ -36,7 +36,11 @@ public final class FixtureSite: @unchecked Sendable {
         port = found
     }
 
-    deinit {
+    deinit { stop() }
+
+    /// Kills the server and waits for it (again: a no-op).
+    public func stop() {
+        guard kill(pid, 0) == 0 else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
