@@ -47,16 +47,55 @@ actor AskFixture {
 
 @Suite("Asking questions")
 struct AskAPITests {
-    func withAskServer(rate: Int = 1000, _ body: (APIClient) async throws -> Void) async throws {
+    func withAskServer(rate: Int = 1000, llm: String? = nil, _ body: (APIClient) async throws -> Void) async throws {
         let data = try await AskFixture.shared.dataDirectory()
         try await withTestServer(configure: { config in
             config.dataDirectory = data
             config.askRate = rate
+            if let llm { config.environment = ["NEX_LLM_BASE_URL": llm, "NEX_LLM_MODEL": "canned"] }
         }, embedder: try TestModel.embedder()) { api, _ in
             let login = try await api.post("/auth/login", json: ["email": "alice@example.com", "password": "correct horse battery"])
             var alice = api
             alice.token = try #require(login.string("token"))
             try await body(alice)
+        }
+    }
+
+    @Test("LLM answers: a supported citation stays, an unsupported one and a source that was not provided are removed and reported")
+    func llmCitationCheck() async throws {
+        // The provider is `llm_canned.py`, a declared test double (see its header).
+        let canned = try await FixtureSite(script: "llm_canned.py")
+        defer { canned.stop() }
+        try await withAskServer(llm: canned.baseURL + "/v1") { alice in
+            let body: [String: any Sendable] = ["question": "When should roses be pruned?", "collection": "garden"]
+            let reply = try await alice.post("/ask", json: body)
+            #expect(reply.status == 200 && reply.string("mode") == "llm", "\(reply.text)")
+            let answer = try #require(reply.string("answer"))
+            #expect(answer.contains("buds begin to swell [1]."))
+            #expect(answer.contains("green cheese.") && !answer.contains("[2]") && !answer.contains("[9]"))
+            let dropped = (reply.value("citation_check.dropped") as? [[String: Any]]) ?? []
+            #expect(dropped.contains { $0["n"] as? Int == 9 && $0["reason"] as? String == "source 9 was not provided" }, "\(dropped)")
+            #expect(dropped.contains { $0["n"] as? Int == 2 && ($0["reason"] as? String ?? "").contains("not supported") }, "\(dropped)")
+            let kept = (reply.value("citation_check.kept") as? [[String: Any]]) ?? []
+            let threshold = try #require(reply.value("citation_check.threshold") as? Double)
+            #expect(kept.map { $0["n"] as? Int } == [1] && kept.allSatisfy { ($0["score"] as? Double ?? 0) >= threshold })
+            let citations = (reply.json?["citations"] as? [[String: Any]]) ?? []
+            #expect(citations.count == 1 && (citations.first?["url"] as? String)?.hasSuffix("/topics/roses") == true)
+            #expect(reply.value("usage.prompt_tokens") as? Int == 100 && reply.value("usage.estimated") as? Bool == false)
+
+            // Streamed: the model's text as it comes, then the checked citations and answer.
+            var streamed = body
+            streamed["stream"] = true
+            let events = try await alice.post("/ask", json: streamed).text
+            #expect(events.contains("event: answer") && events.contains("event: citation_check"))
+            let done = try #require(events.components(separatedBy: "event: done\ndata: ").last?.components(separatedBy: "\n").first)
+            let final = try #require(try JSONSerialization.jsonObject(with: Data(done.utf8)) as? [String: Any])
+            #expect(final["answer"] as? String == answer && final["mode"] as? String == "llm")
+
+            // "mode": "extractive" skips the model.
+            var extractive = body
+            extractive["mode"] = "extractive"
+            #expect(try await alice.post("/ask", json: extractive).string("mode") == "extractive")
         }
     }
 
