@@ -67,7 +67,7 @@ public struct AnswerComposer: Sendable {
         guard !results.isEmpty, confidence >= configuration.abstainBelow else {
             return ComposedAnswer(text: Self.notFound, answerable: false, citations: [], confidence: confidence)
         }
-        let questionTerms = Set(QueryTerms.terms(question).map(Self.stem))
+        let questionTerms = Self.stemmedTerms(question, limit: 24)
         var candidates: [Candidate] = []
         var sentencesOf: [[String]] = []
         for (source, result) in results.prefix(configuration.answerChunks).enumerated() {
@@ -143,9 +143,17 @@ public struct AnswerComposer: Sendable {
 
     /// Share of the question's terms found in `sentence` (after light stemming).
     static func overlap(_ terms: Set<String>, _ sentence: String) -> Float {
-        guard !terms.isEmpty else { return 0 }
-        let words = Set(QueryTerms.terms(sentence, limit: 200).map(stem))
-        return Float(terms.intersection(words).count) / Float(terms.count)
+        share(of: terms, in: stemmedTerms(sentence, limit: 200))
+    }
+
+    /// The topic words of `text` (see `QueryTerms.terms`), stemmed.
+    static func stemmedTerms(_ text: String, limit: Int) -> Set<String> {
+        Set(QueryTerms.terms(text, limit: limit).map(stem))
+    }
+
+    /// The share of `terms` found in `words` (0 for no terms).
+    static func share(of terms: Set<String>, in words: Set<String>) -> Float {
+        terms.isEmpty ? 0 : Float(terms.intersection(words).count) / Float(terms.count)
     }
 
     /// A crude English suffix stripper, enough to match "pruning" with "prune" and

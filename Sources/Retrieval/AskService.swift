@@ -64,10 +64,7 @@ public struct AskService: Sendable {
         let start = Stopwatch.seconds()
         let retrieval = try await retriever.retrieve(question, collectionID: collectionID, k: topK)
         let answerStart = Stopwatch.seconds()
-        let (ids, flat) = try retriever.database.chunkVectors(ids: retrieval.results.map(\.chunk.id), dimension: retriever.embedder.dimension)
-        let dimension = retriever.embedder.dimension
-        var vectors: [Int64: [Float]] = [:]
-        for (row, id) in ids.enumerated() { vectors[id] = Array(flat[(row * dimension)..<((row + 1) * dimension)]) }
+        let vectors = retrieval.vectors
         func timings() -> AskTimings {
             let end = Stopwatch.seconds()
             return AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,

@@ -64,6 +64,7 @@ public struct CitationChecker: Sendable {
             let embedded = try await embedder.embedInteractive(toEmbed.map { plain[$0] })
             for (row, index) in toEmbed.enumerated() { vectors[index] = embedded.vector(row) }
         }
+        var sourceTerms: [Int: Set<String>] = [:]   // each cited source's words, stemmed once
         var kept: [Verdict] = []
         var dropped: [Verdict] = []
         var remove: [Int: Set<Int>] = [:]
@@ -76,7 +77,9 @@ public struct CitationChecker: Sendable {
             }
             let source = sources[claim.n - 1]
             let cosine = vectors[claim.sentence].map { Vector.dot($0, source.vector) } ?? 0
-            let score = Self.similarityWeight * cosine + (1 - Self.similarityWeight) * Self.overlap(text, source.text)
+            if sourceTerms[claim.n] == nil { sourceTerms[claim.n] = AnswerComposer.stemmedTerms(source.text, limit: 5000) }
+            let overlap = AnswerComposer.share(of: AnswerComposer.stemmedTerms(text, limit: 100), in: sourceTerms[claim.n] ?? [])
+            let score = Self.similarityWeight * cosine + (1 - Self.similarityWeight) * overlap
             if score >= threshold {
                 kept.append(Verdict(n: claim.n, sentence: text, score: score, reason: nil))
             } else {
@@ -91,13 +94,5 @@ public struct CitationChecker: Sendable {
             return result
         }.joined(separator: " ")
         return (cleaned, Report(threshold: threshold, checked: claims.count, kept: kept, dropped: dropped))
-    }
-
-    /// Share of the sentence's terms (lightly stemmed) that occur in the source.
-    static func overlap(_ sentence: String, _ source: String) -> Float {
-        let terms = Set(QueryTerms.terms(sentence, limit: 100).map(AnswerComposer.stem))
-        guard !terms.isEmpty else { return 0 }
-        let words = Set(QueryTerms.terms(source, limit: 5000).map(AnswerComposer.stem))
-        return Float(terms.intersection(words).count) / Float(terms.count)
     }
 }

@@ -20,6 +20,8 @@ public struct RetrievedChunk: Sendable {
 public struct Retrieval: Sendable {
     public var results: [RetrievedChunk]
     public var questionVector: [Float]
+    /// The results' stored vectors, by chunk id (empty for a lexical-only retrieval).
+    public var vectors: [Int64: [Float]] = [:]
     public var embedSeconds: Double
     public var searchSeconds: Double
 }
@@ -77,19 +79,16 @@ public struct Retriever: Sendable {
             results.append(RetrievedChunk(chunk: chunk, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused))
             if results.count == k { break }
         }
+        // The results' stored vectors, read once: the answer step needs them too.
+        let vectors = vector.isEmpty ? [:] : try storedVectors(results.map(\.chunk.id), dimension: vector.count)
         if mode == .hybrid, configuration.feedbackDepth > 0 {
             // The second round scored chunks against the expanded vector; report (and let the
             // answer's confidence use) their similarity to the question itself.
-            let stored = try database.chunkVectors(ids: results.filter { $0.dense != nil }.map(\.chunk.id), dimension: vector.count)
-            var similarity: [Int64: Float] = [:]
-            for (row, id) in stored.ids.enumerated() {
-                similarity[id] = Vector.dot(Array(stored.vectors[row * vector.count..<(row + 1) * vector.count]), vector)
-            }
             for index in results.indices where results[index].dense != nil {
-                results[index].dense = similarity[results[index].chunk.id]
+                results[index].dense = vectors[results[index].chunk.id].map { Vector.dot($0, vector) }
             }
         }
-        return Retrieval(results: results, questionVector: vector, embedSeconds: embedSeconds,
+        return Retrieval(results: results, questionVector: vector, vectors: vectors, embedSeconds: embedSeconds,
                          searchSeconds: Stopwatch.seconds() - searchStart - embedSeconds)
     }
 
@@ -116,15 +115,23 @@ public struct Retriever: Sendable {
     /// the first `feedbackDepth` fused results' vectors by `feedbackWeight`, renormalised.
     public func feedbackVector(_ vector: [Float], topIDs: [Int64]) throws -> [Float] {
         guard configuration.feedbackDepth > 0, !topIDs.isEmpty else { return vector }
-        let stored = try database.chunkVectors(ids: Array(topIDs.prefix(configuration.feedbackDepth)), dimension: vector.count)
-        guard !stored.ids.isEmpty else { return vector }
+        let stored = try storedVectors(Array(topIDs.prefix(configuration.feedbackDepth)), dimension: vector.count)
+        guard !stored.isEmpty else { return vector }
         var expanded = vector
-        let share = configuration.feedbackWeight / Float(stored.ids.count)
-        for row in 0..<stored.ids.count {
-            for j in 0..<vector.count { expanded[j] += share * stored.vectors[row * vector.count + j] }
+        let share = configuration.feedbackWeight / Float(stored.count)
+        for row in stored.values {
+            for j in 0..<vector.count { expanded[j] += share * row[j] }
         }
         let norm = expanded.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? expanded.map { $0 / norm } : vector
+    }
+
+    /// Stored chunk vectors by id (chunks without one are left out).
+    func storedVectors(_ ids: [Int64], dimension: Int) throws -> [Int64: [Float]] {
+        let stored = try database.chunkVectors(ids: ids, dimension: dimension)
+        var byID: [Int64: [Float]] = [:]
+        for (row, id) in stored.ids.enumerated() { byID[id] = Array(stored.vectors[(row * dimension)..<((row + 1) * dimension)]) }
+        return byID
     }
 
     /// The full-text index's candidates for a question, best first.
