@@ -70,19 +70,15 @@ public struct AppDependencies: Sendable {
             ingest = environment
             runner = JobRunner(environment: environment, concurrency: config.ingestConcurrency, staleAfter: config.jobStaleAfter)
         }
-        let router = LLMRouter(configurations: try ProviderConfiguration.load(file: config.providersFile, environment: config.environment),
-                               http: try HTTPClient(userAgent: "NexTraction/\(version)", maxConnectionsPerHost: 16))
+        let router = try config.llmRouter(version: version)
         for provider in router.describe() {
             logger.info("LLM provider", metadata: provider.mapValues { .string($0) })
         }
-        let quota = Quota(database: database, limit: config.quotaGenerations)
         try database.failInterruptedExecutions(reason: "the server stopped while the plan was running")
         try database.releasePendingGenerations()
         let retriever = embedder.map { Retriever(database: database, embedder: $0, indexes: indexes) }
-        let executor = PlanExecutor(database: database, router: router, retriever: retriever,
-                                    cache: CompletionCache(database: database, embedder: embedder, ttl: config.llmCacheTTL,
-                                                           semanticThreshold: config.semanticCacheThreshold),
-                                    maxConcurrentSteps: config.planConcurrency, logger: logger)
+        let executions = config.executionService(database: database, router: router, retriever: retriever, embedder: embedder,
+                                                 logger: logger)
         return AppDependencies(
             config: config, database: database,
             tokens: await TokenService(secret: secret, lifetime: config.tokenTTL),
@@ -91,7 +87,7 @@ public struct AppDependencies: Sendable {
             metrics: metrics, version: version, embedder: embedder, embedderError: embedderError,
             indexes: indexes, jobRunner: runner, ingest: ingest,
             ask: retriever.map { AskService(retriever: $0, router: router) },
-            router: router, quota: quota, executions: ExecutionService(executor: executor, quota: quota)
+            router: router, quota: executions.quota, executions: executions
         )
     }
 }

@@ -1,7 +1,6 @@
 import API
 import ArgumentParser
 import Foundation
-import HTTPKit
 import LLM
 import Orchestrator
 import Retrieval
@@ -77,12 +76,8 @@ struct PlanCommand: AsyncParsableCommand {
             let router = try services.router()
             guard !router.isEmpty else { throw CLIError("no LLM provider: set NEX_LLM_BASE_URL and NEX_LLM_MODEL, or write providers.json") }
             let retriever = Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes)
-            let executor = PlanExecutor(database: services.database, router: router, retriever: retriever,
-                                        cache: CompletionCache(database: services.database, embedder: services.embedder,
-                                                               ttl: services.config.llmCacheTTL,
-                                                               semanticThreshold: services.config.semanticCacheThreshold),
-                                        maxConcurrentSteps: services.config.planConcurrency, logger: commandLogger())
-            let service = ExecutionService(executor: executor, quota: Quota(database: services.database, limit: services.config.quotaGenerations))
+            let service = services.config.executionService(database: services.database, router: router, retriever: retriever,
+                                                           embedder: services.embedder, logger: commandLogger())
             let progress = ProgressPrinter()
             let final = try await service.runHere(plan: plan, workflow: Workflow(rawValue: workflow)!, userID: ownerID) { state in
                 progress.show(state)
@@ -140,8 +135,7 @@ struct ProvidersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try data.config()
-            let router = LLMRouter(configurations: try ProviderConfiguration.load(file: config.providersFile, environment: config.environment),
-                                   http: try HTTPClient(userAgent: "NexTraction/\(NexTraction.version)"))
+            let router = try config.llmRouter(version: NexTraction.version)
             guard !router.isEmpty else {
                 print("no LLM provider configured (NEX_LLM_BASE_URL + NEX_LLM_MODEL, or \(config.providersFile))")
                 return

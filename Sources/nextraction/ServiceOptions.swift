@@ -32,8 +32,7 @@ struct LocalServices {
 
     /// The configured LLM providers (`providers.json` and `NEX_LLM_*`).
     func router() throws -> LLMRouter {
-        LLMRouter(configurations: try ProviderConfiguration.load(file: config.providersFile, environment: config.environment),
-                  http: try HTTPClient(userAgent: "NexTraction/\(NexTraction.version)", maxConnectionsPerHost: 16))
+        try config.llmRouter(version: NexTraction.version)
     }
 
     /// The account a command acts for: `--user`, or the only account there is.

@@ -149,24 +149,17 @@ struct AskController {
     /// streams them, then `citations` (the checked ones), `citation_check`, and `done` with the
     /// final (checked) answer, mode and timings. A failure mid-way ends with an `error` event.
     static func streamLLM(_ run: @escaping @Sendable (@escaping @Sendable (String) -> Void) async throws -> AskResponse) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: .init { writer in
-            let encoder = JSONCoding.encoder
-            func event(_ name: String, _ data: Data) -> ByteBuffer {
-                ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
-            }
+        Response(status: .ok, headers: ServerSentEvents.headers, body: .init { writer in
             let (deltas, continuation) = AsyncStream<String>.makeStream()
             let work = Task { () throws -> AskResponse in
                 defer { continuation.finish() }
                 return try await run { continuation.yield($0) }
             }
-            for await delta in deltas { try await writer.write(event("answer", try encoder.encode(["delta": delta]))) }
+            for await delta in deltas { try await writer.write(ServerSentEvents.event("answer", ["delta": delta])) }
             do {
                 let response = try await work.value
-                try await writer.write(event("citations", try encoder.encode(response.citations)))
-                if let check = response.citationCheck { try await writer.write(event("citation_check", try encoder.encode(check))) }
+                try await writer.write(ServerSentEvents.event("citations", response.citations))
+                if let check = response.citationCheck { try await writer.write(ServerSentEvents.event("citation_check", check)) }
                 struct Done: Encodable {
                     var answer: String
                     var answerable: Bool
@@ -178,11 +171,11 @@ struct AskController {
                         case fallbackReason = "fallback_reason"
                     }
                 }
-                try await writer.write(event("done", try encoder.encode(Done(answer: response.answer, answerable: response.answerable,
-                                                                             timings: response.timings, mode: response.mode,
-                                                                             fallbackReason: response.fallbackReason))))
+                try await writer.write(ServerSentEvents.event("done", Done(answer: response.answer, answerable: response.answerable,
+                                                                           timings: response.timings, mode: response.mode,
+                                                                           fallbackReason: response.fallbackReason)))
             } catch {
-                try await writer.write(event("error", try encoder.encode(["code": "answer_failed", "message": "\(error)"])))
+                try await writer.write(ServerSentEvents.event("error", ["code": "answer_failed", "message": "\(error)"]))
             }
             try await writer.finish(nil)
         })
@@ -191,25 +184,18 @@ struct AskController {
     /// The same answer as server-sent events: `citations`, then `answer` deltas (one per
     /// sentence), then `done` with the timings.
     static func stream(_ response: AskResponse) throws -> Response {
-        let encoder = JSONCoding.encoder
-        var events: [String] = []
-        func event(_ name: String, _ data: Data) { events.append("event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n") }
-        event("citations", try encoder.encode(response.citations))
-        for piece in Self.pieces(of: response.answer) { event("answer", try encoder.encode(["delta": piece])) }
+        var events = [try ServerSentEvents.event("citations", response.citations)]
+        for piece in Self.pieces(of: response.answer) { events.append(try ServerSentEvents.event("answer", ["delta": piece])) }
         struct Done: Encodable {
             var answerable: Bool
             var timings: AskTimings
             var mode: String
             var confidence: Float
         }
-        event("done", try encoder.encode(Done(answerable: response.answerable, timings: response.timings, mode: response.mode,
-                                             confidence: response.confidence)))
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache"
-        let buffers = events.map { ByteBuffer(string: $0) }
-        return Response(status: .ok, headers: headers, body: .init { writer in
-            for buffer in buffers { try await writer.write(buffer) }
+        events.append(try ServerSentEvents.event("done", Done(answerable: response.answerable, timings: response.timings,
+                                                              mode: response.mode, confidence: response.confidence)))
+        return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { [events] writer in
+            for event in events { try await writer.write(event) }
             try await writer.finish(nil)
         })
     }

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LLM
-import NIOCore
 import Orchestrator
 import Storage
 
@@ -99,13 +98,7 @@ struct PlansController {
 
     /// The plan file from a JSON body or the first file of a `multipart/form-data` upload.
     static func planBytes(_ request: Request, limit: Int) async throws -> Data {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge(limit: limit)
-        }
-        let data = Data(buffer.readableBytesView)
+        let data = try await request.collectBody(limit: limit)
         let contentType = request.headers[.contentType] ?? ""
         if contentType.lowercased().hasPrefix("multipart/form-data") {
             guard let part = Multipart.firstPart(data, contentType: contentType) else {
@@ -227,22 +220,17 @@ struct PlansController {
         let id = try context.parameters.require("id")
         _ = try ownedExecution(id, user: user)
         let database = dependencies.database
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: .init { writer in
-            let encoder = JSONCoding.encoder
+        return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { writer in
             var last: Date?
             let deadline = Date().addingTimeInterval(3600)
             while Date() < deadline {
                 guard let record = try database.execution(id: id, userID: user.id) else { break }
                 if record.updatedAt != last {
                     last = record.updatedAt
-                    let view = ExecutionView(record, withState: true)
-                    try await writer.write(ByteBuffer(string: "event: state\ndata: \(String(decoding: try encoder.encode(view), as: UTF8.self))\n\n"))
+                    try await writer.write(ServerSentEvents.event("state", ExecutionView(record, withState: true)))
                 }
                 if record.finishedAt != nil || record.status == "completed" || record.status == "failed" {
-                    try await writer.write(ByteBuffer(string: "event: done\ndata: {\"status\":\"\(record.status)\"}\n\n"))
+                    try await writer.write(ServerSentEvents.event("done", ["status": record.status]))
                     break
                 }
                 try await Task.sleep(for: .milliseconds(250))   // polling the stored state for changes

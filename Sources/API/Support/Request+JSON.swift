@@ -3,21 +3,24 @@ import Hummingbird
 import NIOCore
 
 extension Request {
+    /// The whole body, at most `limit` bytes (413 beyond).
+    func collectBody(limit: Int) async throws -> Data {
+        do {
+            return Data(try await body.collect(upTo: limit).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge(limit: limit)
+        }
+    }
+
     /// Collects the body (at most `limit` bytes) and decodes it as JSON.
     ///
     /// Errors: 413 past the limit; 400 `invalid_json` when the bytes are not JSON; 422
     /// `invalid_request` when the JSON lacks a field or has one of the wrong type.
     func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge(limit: limit)
-        }
-        guard buffer.readableBytes > 0 else {
+        let data = try await collectBody(limit: limit)
+        guard !data.isEmpty else {
             throw APIError.badRequest("request body is empty; expected a JSON object", code: "invalid_json")
         }
-        let data = Data(buffer.readableBytesView)
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
