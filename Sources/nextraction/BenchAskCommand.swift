@@ -62,29 +62,30 @@ struct BenchAskCommand: AsyncParsableCommand {
         let data = BenchSupport.repositoryRoot.appendingPathComponent(".build/bench-ask/\(chunks)").path
         let questions = try await BenchAskCollection.prepare(folder: folder, chunks: chunks, dataDirectory: data,
                                                              embedder: try model.embedder(config: config))
-        let llama = llm ? try LlamaPeer.start() : nil
+        let llama = llm ? try await BenchChild.llamaPeer() : nil
         defer { llama?.stop() }
-        if let llama { try await llama.waitUntilReady() }
         var extra: [String: String] = [:]
         if let llama {
-            extra = ["NEX_LLM_BASE_URL": llama.baseURL, "NEX_LLM_MODEL": LlamaPeer.model, "NEX_QUOTA_GENERATIONS": "100000000"]
+            extra = ["NEX_LLM_BASE_URL": "http://127.0.0.1:\(llama.port)/v1", "NEX_LLM_MODEL": BenchChild.llamaModel,
+                     "NEX_QUOTA_GENERATIONS": "100000000"]
         }
-        let server = try BenchServer(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory, environment: extra)
+        let server = try await BenchChild.server(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory,
+                                                 environment: extra)
         defer { server.stop() }
-        try await server.waitUntilHealthy()
+        let baseURL = "http://127.0.0.1:\(server.port)"
         let http = try HTTPClient(userAgent: "nextraction-bench", maxConnectionsPerHost: 64, maxConnections: 64)
-        let login = try await http.send("POST", server.baseURL + "/auth/login",
+        let login = try await http.send("POST", baseURL + "/auth/login",
                                         json: try JSONSerialization.data(withJSONObject: ["email": Self.email, "password": Self.password]))
         guard let token = (try? JSONSerialization.jsonObject(with: login.body) as? [String: Any])?["token"] as? String else {
             throw CLIError("cannot log in to the bench server: \(login.text)")
         }
         // Warm-up: model, index pages and SQLite cache.
-        _ = try await Self.drive(http: http, base: server.baseURL, token: token, questions: questions, clients: 2, total: 40)
+        _ = try await Self.drive(http: http, base: baseURL, token: token, questions: questions, clients: 2, total: 40)
 
         var rows: [String: Any] = [:]
         var table = TextTable(["clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "answerable"])
         for count in clientCounts {
-            let run = try await Self.drive(http: http, base: server.baseURL, token: token, questions: questions, clients: count,
+            let run = try await Self.drive(http: http, base: baseURL, token: token, questions: questions, clients: count,
                                            total: requests * max(1, min(count, 4)))
             table.add(["\(count)", "\(run.latencies.count)", "\(run.errors)", String(format: "%.1f", run.rate),
                        String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.5)),
@@ -108,7 +109,7 @@ struct BenchAskCommand: AsyncParsableCommand {
             var streamTable = TextTable(["mode", "requests", "errors", "TTFT p50 ms", "TTFT p95 ms", "total p50 ms", "total p95 ms"])
             var modes: [String: Any] = [:]
             for mode in ["extractive", "llm"] {
-                let run = try await Self.driveStreaming(http: http, base: server.baseURL, token: token, questions: questions,
+                let run = try await Self.driveStreaming(http: http, base: baseURL, token: token, questions: questions,
                                                         count: llmRequests, mode: mode == "llm" ? "auto" : "extractive")
                 streamTable.add([mode, "\(run.firstToken.count)", "\(run.errors)",
                                  String(format: "%.1f", BenchSupport.percentile(run.firstToken, 0.5)),
@@ -121,7 +122,7 @@ struct BenchAskCommand: AsyncParsableCommand {
                                "total_p50_ms": BenchSupport.round(BenchSupport.percentile(run.total, 0.5), 2),
                                "total_p95_ms": BenchSupport.round(BenchSupport.percentile(run.total, 0.95), 2)]
             }
-            print("\nStreamed answers (SSE), 1 client: extractive vs LLM (llama.cpp, \(LlamaPeer.model), 256 tokens max)\n")
+            print("\nStreamed answers (SSE), 1 client: extractive vs LLM (llama.cpp, \(BenchChild.llamaModel), 256 tokens max)\n")
             print(streamTable.render())
             output["llm"] = modes
         }
@@ -206,36 +207,36 @@ struct BenchAskCommand: AsyncParsableCommand {
     }
 }
 
-/// The server under test: this binary's `serve`, in its own process.
-final class BenchServer: @unchecked Sendable {
+/// A process a benchmark starts on a random loopback port, waits for, measures and kills.
+final class BenchChild: @unchecked Sendable {
     let process = Process()
     let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    let name: String
 
-    init(dataDirectory: String, modelDirectory: String, environment extra: [String: String] = [:]) throws {
+    init(_ name: String, executable: String, arguments: (Int) -> [String], environment: [String: String], quiet: Bool) throws {
+        self.name = name
         port = Int.random(in: 20_000...60_000)
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory]
-        var environment = ProcessInfo.processInfo.environment
-        environment["NEX_ASK_RATE"] = "1000000"
-        environment["NEX_LOG_LEVEL"] = "warning"
-        environment["NEX_MODEL_DIR"] = modelDirectory
-        environment["NEX_WEB_DIR"] = ""
-        for (key, value) in extra { environment[key] = value }
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(port)
         process.environment = environment
+        if quiet {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
     }
 
-    func waitUntilHealthy() async throws {
+    /// Waits until `path` on this port answers 200 (at most `seconds`).
+    func waitUntilAnswering(_ path: String, seconds: Int) async throws {
         let client = try HTTPClient(userAgent: "bench")
-        for _ in 0..<600 {
-            if let response = try? await client.get(baseURL + "/ready"), response.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))   // waiting for the server to start
+        for _ in 0..<(seconds * 10) {
+            if let response = try? await client.get("http://127.0.0.1:\(port)\(path)"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))   // waiting for the process to start
         }
-        throw CLIError("the bench server did not start")
+        throw CLIError("the \(name) did not start")
     }
 
-    /// VmHWM of the server process.
+    /// VmHWM of the process.
     func peakRSSMegabytes() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
@@ -249,15 +250,28 @@ final class BenchServer: @unchecked Sendable {
     }
 }
 
-/// The local OpenAI-compatible peer for `bench ask --llm`: llama.cpp's server
-/// (`llama-cpp-python[server]`) with SmolLM2-135M-Instruct, from the venv `make test` creates.
-final class LlamaPeer: @unchecked Sendable {
-    static let model = "smollm2"
-    let process = Process()
-    let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+extension BenchChild {
+    /// The server under test: this binary's `serve`, in its own process (so its resident
+    /// memory is measured alone), with the question rate limit lifted.
+    static func server(dataDirectory: String, modelDirectory: String, environment extra: [String: String]) async throws -> BenchChild {
+        var environment = ProcessInfo.processInfo.environment
+        environment["NEX_ASK_RATE"] = "1000000"
+        environment["NEX_LOG_LEVEL"] = "warning"
+        environment["NEX_MODEL_DIR"] = modelDirectory
+        environment["NEX_WEB_DIR"] = ""
+        for (key, value) in extra { environment[key] = value }
+        let server = try BenchChild("bench server", executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path,
+                                    arguments: { ["serve", "--host", "127.0.0.1", "--port", String($0), "--data-dir", dataDirectory] },
+                                    environment: environment, quiet: false)
+        do { try await server.waitUntilAnswering("/ready", seconds: 60) } catch { server.stop(); throw error }
+        return server
+    }
 
-    static func start() throws -> LlamaPeer {
+    static let llamaModel = "smollm2"
+
+    /// The local OpenAI-compatible peer for `bench ask --llm`: llama.cpp's server
+    /// (`llama-cpp-python[server]`) with SmolLM2-135M-Instruct, from the venv `make test` creates.
+    static func llamaPeer() async throws -> BenchChild {
         let venv = BenchSupport.repositoryRoot.appendingPathComponent(".build/venv-llm")
         let python = venv.appendingPathComponent("bin/python").path
         let enumerator = FileManager.default.enumerator(atPath: venv.appendingPathComponent("lib").path)
@@ -268,30 +282,11 @@ final class LlamaPeer: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: python), let gguf else {
             throw CLIError("no llama.cpp venv: run `make llm-server` (it builds .build/venv-llm) first")
         }
-        return try LlamaPeer(python: python, gguf: gguf)
-    }
-
-    init(python: String, gguf: String) throws {
-        port = Int.random(in: 20_000...60_000)
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-m", "llama_cpp.server", "--model", gguf, "--model_alias", Self.model, "--host", "127.0.0.1",
-                             "--port", String(port), "--n_ctx", "4096", "--verbose", "false"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    func waitUntilReady() async throws {
-        let client = try HTTPClient(userAgent: "bench")
-        for _ in 0..<1200 {
-            if let response = try? await client.get(baseURL + "/models"), response.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))   // waiting for the peer to start
-        }
-        throw CLIError("the llama.cpp server did not start")
-    }
-
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let peer = try BenchChild("llama.cpp server", executable: python, arguments: {
+            ["-m", "llama_cpp.server", "--model", gguf, "--model_alias", llamaModel, "--host", "127.0.0.1", "--port", String($0),
+             "--n_ctx", "4096", "--verbose", "false"]
+        }, environment: ProcessInfo.processInfo.environment, quiet: true)
+        do { try await peer.waitUntilAnswering("/v1/models", seconds: 120) } catch { peer.stop(); throw error }
+        return peer
     }
 }

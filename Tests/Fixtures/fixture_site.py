@@ -28,9 +28,11 @@ Writes the bound port to PATH, then serves until killed. Behaviours (each assert
 Test controls (not linked): /__log (JSON request log), /__mutate?path=P (changes a page),
 /__gone?path=P (makes a page answer 410), /__reset.
 """
-import argparse, gzip, hashlib, json, os, threading, time
+import gzip, hashlib, json, os, threading, time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import loopback
 from urllib.parse import urlsplit, parse_qs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -215,18 +217,5 @@ class Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--port-file", required=True)
-    args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.replace(args.port_file + ".tmp", args.port_file)
-    server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    loopback.main(Handler)

@@ -6,8 +6,10 @@ chosen wrong one on demand, so this test double does.
 Usage: python3 llm_canned.py --port-file PATH
 POST /v1/chat/completions (plain or "stream": true) answers ANSWER below, with usage.
 """
-import argparse, json, os
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import json
+from http.server import BaseHTTPRequestHandler
+
+import loopback
 
 ANSWER = ("Prune most roses in late winter, just as the buds begin to swell [1]. "
           "The moon is made of green cheese [2]. Bees share the way to flowers by dancing [9].")
@@ -42,16 +44,5 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port-file", required=True)
-    args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.replace(args.port_file + ".tmp", args.port_file)
-    server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    loopback.main(Handler)

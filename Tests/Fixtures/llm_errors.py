@@ -6,8 +6,10 @@ Usage: python3 llm_errors.py --port-file PATH
 POST /v1/chat/completions answers, in turn: 429 with Retry-After: 7, then 503, then 200 with a
 fixed completion and usage; /__reset starts over.
 """
-import argparse, json, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import json, threading
+from http.server import BaseHTTPRequestHandler
+
+import loopback
 
 LOCK = threading.Lock()
 STATE = {"calls": 0}
@@ -48,17 +50,5 @@ class Handler(BaseHTTPRequestHandler):
                          "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}})
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port-file", required=True)
-    args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    import os
-    os.replace(args.port_file + ".tmp", args.port_file)
-    server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    loopback.main(Handler)
