@@ -38,10 +38,7 @@ struct AskCommand: AsyncParsableCommand {
 
     func run() async throws {
         let services = try LocalServices(data: data, model: model)
-        let owner = try services.user(email: user)
-        guard let ownerID = owner.id, let record = try services.database.collection(userID: ownerID, name: collection), let id = record.id else {
-            throw CLIError("no collection \"\(collection)\" for \(owner.email)")
-        }
+        let id = try services.collectionID(named: collection, owner: user)
         let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes),
                                  router: try services.router())
         let result = try await service.ask(question, collectionID: id, topK: topK)

@@ -58,10 +58,7 @@ struct EvalSiteCommand: AsyncParsableCommand {
         }
         guard !items.isEmpty else { throw CLIError("\(file) has no questions") }
         let services = try LocalServices(data: data, model: model)
-        let owner = try services.user(email: user)
-        guard let ownerID = owner.id, let id = try services.database.collection(userID: ownerID, name: collection)?.id else {
-            throw CLIError("no collection \"\(collection)\" for \(owner.email)")
-        }
+        let id = try services.collectionID(named: collection, owner: user)
         let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes))
         let report = try await Self.evaluate(items, service: service, collectionID: id, topK: topK)
         var table = TextTable(["metric", "value"])

@@ -35,6 +35,15 @@ struct LocalServices {
         try config.llmRouter(version: NexTraction.version)
     }
 
+    /// The id of `name`, a collection of the account `email` (or of the only account).
+    func collectionID(named name: String, owner email: String?) throws -> Int64 {
+        let owner = try user(email: email)
+        guard let ownerID = owner.id, let id = try database.collection(userID: ownerID, name: name)?.id else {
+            throw CLIError("no collection \"\(name)\" for \(owner.email)")
+        }
+        return id
+    }
+
     /// The account a command acts for: `--user`, or the only account there is.
     func user(email: String?) throws -> UserRecord {
         if let email {
