@@ -43,6 +43,8 @@ public struct AppConfig: Sendable {
     public var ingestConcurrency = 1
     /// Default seconds between requests to one host (`NEX_CRAWL_DELAY`; robots.txt may ask for more).
     public var crawlDelay: Double = 0.5
+    /// Seconds one page fetch may take, transfer included (`NEX_FETCH_TIMEOUT`).
+    public var fetchTimeout: Double = 30
     /// Largest page the crawler downloads (`NEX_MAX_PAGE_BYTES`).
     public var maxPageBytes = 5 << 20
     /// A running job whose server sent no heartbeat for this long is resumed by another (`NEX_JOB_STALE_AFTER`).
@@ -100,6 +102,7 @@ public struct AppConfig: Sendable {
         config.maxPagesLimit = try env.int("NEX_MAX_PAGES_LIMIT", in: 1...1_000_000) ?? config.maxPagesLimit
         config.ingestConcurrency = try env.int("NEX_INGEST_CONCURRENCY", in: 1...64) ?? config.ingestConcurrency
         config.crawlDelay = try env.duration("NEX_CRAWL_DELAY") ?? config.crawlDelay
+        config.fetchTimeout = try env.duration("NEX_FETCH_TIMEOUT") ?? config.fetchTimeout
         config.maxPageBytes = try env.byteCount("NEX_MAX_PAGE_BYTES") ?? config.maxPageBytes
         config.jobStaleAfter = try env.duration("NEX_JOB_STALE_AFTER") ?? config.jobStaleAfter
         config.askRate = try env.int("NEX_ASK_RATE", in: 1...1_000_000) ?? config.askRate

@@ -59,12 +59,8 @@ public struct AppDependencies: Sendable {
         var ingest: IngestEnvironment?
         var runner: JobRunner?
         if let embedder {
-            var environment = IngestEnvironment(
-                database: database, embedder: embedder, indexes: indexes,
-                client: try HTTPClient(userAgent: "NexTraction/\(version)"),
-                userAgent: "NexTraction/\(version)", politenessDelay: config.crawlDelay, maxBodyBytes: config.maxPageBytes,
-                logger: logger
-            )
+            var environment = try config.ingestEnvironment(database: database, embedder: embedder, indexes: indexes, version: version,
+                                                           logger: logger)
             environment.publishInterval = 2
             environment.metrics = metrics.metricsFactory
             ingest = environment

@@ -17,6 +17,8 @@ public struct IngestEnvironment: Sendable {
     /// Seconds between requests to one host unless a job says otherwise.
     public var politenessDelay: Double
     public var maxBodyBytes: Int
+    /// Seconds one page fetch may take.
+    public var fetchTimeout: Double = 30
     public var chunker: Chunker.Options
     public var logger: Logger
     /// Seconds between index generations during a job (one is always published at the end).

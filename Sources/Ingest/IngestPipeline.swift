@@ -55,6 +55,7 @@ public struct IngestPipeline: Sendable {
         configuration.allowPrivateHosts = parameters.allowPrivateHosts
         configuration.userAgent = environment.userAgent
         configuration.maxBodyBytes = environment.maxBodyBytes
+        configuration.timeout = environment.fetchTimeout
         if let concurrency = parameters.hostConcurrency { configuration.perHostConcurrency = max(1, concurrency) }
         let database = environment.database, collectionID = self.collectionID
         let crawler = Crawler(configuration: configuration, client: environment.client) { url in

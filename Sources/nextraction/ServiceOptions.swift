@@ -24,10 +24,8 @@ struct LocalServices {
     }
 
     func ingestEnvironment(logger: Logger) throws -> IngestEnvironment {
-        IngestEnvironment(database: database, embedder: embedder, indexes: indexes,
-                          client: try HTTPClient(userAgent: "NexTraction/\(NexTraction.version)"),
-                          userAgent: "NexTraction/\(NexTraction.version)", politenessDelay: config.crawlDelay,
-                          maxBodyBytes: config.maxPageBytes, logger: logger)
+        try config.ingestEnvironment(database: database, embedder: embedder, indexes: indexes, version: NexTraction.version,
+                                     logger: logger)
     }
 
     /// The configured LLM providers (`providers.json` and `NEX_LLM_*`).

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// Polls `GET /jobs/{id}` until the job ends (or `timeout` seconds pass).
-func waitForJob(_ api: APIClient, _ id: String, timeout: Double = 120, until done: (APIClient.Reply) -> Bool = { reply in
+func waitForJob(_ api: APIClient, _ id: String, timeout: Double = 600, until done: (APIClient.Reply) -> Bool = { reply in
     ["completed", "failed", "cancelled"].contains(reply.string("status") ?? "")
 }) async throws -> APIClient.Reply {
     let deadline = Date().addingTimeInterval(timeout)
@@ -101,16 +101,21 @@ struct IngestAPITests {
     @Test("a running job can be cancelled and ends as cancelled")
     func cancel() async throws {
         let site = try await FixtureSite()
+        defer { site.stop() }
+        // The site holds topic pages after the second, so the job is still running when cancelled.
+        try await site.hold(prefix: "/topics/", after: 2)
         try await withTestServer(configure: { config in
             config.allowPrivateHosts = true
-            config.crawlDelay = 0.3   // slow, so the job is still running when cancelled
+            config.crawlDelay = 0
+            config.fetchTimeout = 900
         }, embedder: try TestModel.embedder()) { api, _ in
             let user = try await api.registered(email: "c@example.com")
             let id = try #require(try await user.post("/ingest", json: ["url": site.baseURL + "/"]).string("job_id"))
-            _ = try await waitForJob(user, id, timeout: 30) { ($0.value("progress.fetched") as? Int ?? 0) >= 2 }
+            try await site.waitUntilHolding()
+            #expect(try await user.get("/jobs/\(id)").string("status") == "running")
             let cancel = try await user.post("/jobs/\(id)/cancel")
             #expect(cancel.status == 202)
-            let done = try await waitForJob(user, id, timeout: 30)
+            let done = try await waitForJob(user, id, timeout: 300)
             #expect(done.string("status") == "cancelled")
             #expect((done.value("progress.fetched") as? Int ?? 99) < 30)
         }

@@ -48,10 +48,14 @@ class Browser:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
         self.driver = webdriver.Chrome(service=service, options=options)
-        self.driver.set_page_load_timeout(30)
+        self.driver.set_page_load_timeout(120)
         self.console = []
 
     def wait(self, condition, timeout=20, message="condition"):
+        # Every wait polls a condition; the timeout only bounds a failure. A loaded CI machine
+        # (or the rest of the suite running beside this test) can take far longer than the
+        # typical figure a call site names, so none waits less than two minutes.
+        timeout = max(timeout, 120)
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.2,
                                  ignored_exceptions=[StaleElementReferenceException]).until(condition)
@@ -107,7 +111,7 @@ class Browser:
 def http(method, url, token):
     request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {token}"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -191,7 +195,7 @@ def run(b, args):
     b.type("ingest-max-depth", "2")
     b.find("#ingest-form button[type=submit]").click()
     b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#jobs .job"), 10, "the job to appear in the list")
-    card = wait_job(b, args.site + "/", 180)
+    card = wait_job(b, args.site + "/", 600)
     stats = card.find_element(By.CSS_SELECTOR, ".job-stats").text
     if "chunks" not in stats or "pages/s" not in stats:
         fail(f"the job statistics are incomplete: {stats!r}")

@@ -26,7 +26,10 @@ Writes the bound port to PATH, then serves until killed. Behaviours (each assert
   /orphan                only listed in the sitemap
   /xss                   (not linked) title and text that look like <script> markup, for the browser test
 Test controls (not linked): /__log (JSON request log), /__mutate?path=P (changes a page),
-/__gone?path=P (makes a page answer 410), /__reset.
+/__gone?path=P (makes a page answer 410), /__hold?prefix=P&after=N (serves the first N requests
+for paths under P, then holds every later one unanswered until /__release: a crawl that is
+provably mid-way, whatever the machine's speed; held requests are logged with "held": true),
+/__release, /__reset.
 """
 import gzip, hashlib, json, os, threading, time
 from email.utils import formatdate
@@ -38,7 +41,8 @@ from urllib.parse import urlsplit, parse_qs
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOPICS = json.load(open(os.path.join(HERE, "topics.json")))
 LOCK = threading.Lock()
-STATE = {"log": [], "flaky": 0, "mutated": set(), "gone": set()}
+STATE = {"log": [], "flaky": 0, "mutated": set(), "gone": set(), "hold": None, "served": 0}
+RELEASED = threading.Event()
 BOOT = time.time()
 
 NAV = "<nav><a href='/'>Home</a> " + " ".join(
@@ -111,14 +115,32 @@ class Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host", "127.0.0.1")
         port = host.split(":")[-1]
         with LOCK:
-            STATE["log"].append({"path": self.path, "t": time.monotonic(), "ua": self.headers.get("User-Agent", ""),
-                                 "inm": self.headers.get("If-None-Match")})
+            entry = {"path": self.path, "t": time.monotonic(), "ua": self.headers.get("User-Agent", ""),
+                     "inm": self.headers.get("If-None-Match")}
+            hold = STATE["hold"]
+            if hold and path.startswith(hold["prefix"]) and not path.startswith("/__"):
+                STATE["served"] += 1
+                entry["held"] = STATE["served"] > hold["after"]
+            STATE["log"].append(entry)
+        if entry.get("held"):
+            RELEASED.wait()
         if path == "/__log":
             with LOCK:
                 return self.send(200, json.dumps(STATE["log"]).encode(), "application/json")
         if path == "/__reset":
             with LOCK:
-                STATE.update(log=[], flaky=0, mutated=set(), gone=set())
+                STATE.update(log=[], flaky=0, mutated=set(), gone=set(), hold=None, served=0)
+            RELEASED.set()
+            return self.send(200, b"ok", "text/plain")
+        if path == "/__hold":
+            with LOCK:
+                STATE.update(hold={"prefix": query["prefix"][0], "after": int(query["after"][0])}, served=0)
+            RELEASED.clear()
+            return self.send(200, b"ok", "text/plain")
+        if path == "/__release":
+            with LOCK:
+                STATE["hold"] = None
+            RELEASED.set()
             return self.send(200, b"ok", "text/plain")
         if path == "/__mutate":
             STATE["mutated"].add(query["path"][0].split("/")[-1])

@@ -20,7 +20,7 @@ public final class FixtureSite: @unchecked Sendable {
         let script = BuildProducts.repositoryRoot.appendingPathComponent("Tests/Fixtures/\(name)").path
         pid = try ServerProcess.spawn(arguments: ["/usr/bin/env", "python3", script, "--port-file", portFile],
                                       environment: ProcessInfo.processInfo.environment, logPath: directory.appending("site.log"))
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(120)
         var found: Int?
         while Date() < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
@@ -52,6 +52,8 @@ public final class FixtureSite: @unchecked Sendable {
         public var time: Double
         public var userAgent: String
         public var ifNoneMatch: String?
+        /// The server is holding this request unanswered (see `hold(prefix:after:)`).
+        public var held: Bool
     }
 
     /// Every request so far, in arrival order.
@@ -61,7 +63,30 @@ public final class FixtureSite: @unchecked Sendable {
         let entries = (try JSONSerialization.jsonObject(with: response.body) as? [[String: Any]]) ?? []
         return entries.compactMap { entry in
             guard let path = entry["path"] as? String, !path.hasPrefix("/__"), let time = entry["t"] as? Double else { return nil }
-            return LoggedRequest(path: path, time: time, userAgent: entry["ua"] as? String ?? "", ifNoneMatch: entry["inm"] as? String)
+            return LoggedRequest(path: path, time: time, userAgent: entry["ua"] as? String ?? "", ifNoneMatch: entry["inm"] as? String,
+                                 held: entry["held"] as? Bool ?? false)
+        }
+    }
+
+    /// Serves the first `after` requests for paths under `prefix`, then holds every later one
+    /// unanswered until `release()`: while a request is held, a crawl of the site cannot end,
+    /// however fast or slow the machine is.
+    public func hold(prefix: String, after: Int) async throws {
+        let escaped = prefix.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? prefix
+        try await control("/__hold?prefix=\(escaped)&after=\(after)")
+    }
+
+    /// Answers the held requests and stops holding.
+    public func release() async throws {
+        try await control("/__release")
+    }
+
+    /// Waits until at least one request is being held (polling the server's log).
+    public func waitUntilHolding(timeout: Double = 120) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try await !requests().contains(where: \.held) {
+            guard Date() < deadline else { throw ServerProcessError.notReady(log: "no request reached the hold within \(timeout) s") }
+            try await Task.sleep(for: .milliseconds(50))   // polling a condition, not timing
         }
     }
 

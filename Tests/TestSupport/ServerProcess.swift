@@ -16,7 +16,7 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server with `environment` added to this process's and waits until `/health`
     /// answers (at most `timeout` seconds).
-    public init(dataDirectory: String, environment: [String: String] = [:], timeout: Double = 60) async throws {
+    public init(dataDirectory: String, environment: [String: String] = [:], timeout: Double = 300) async throws {
         let port = try Self.freePort()
         let logPath = (dataDirectory as NSString).appendingPathComponent("server-\(port).log")
         var env = ProcessInfo.processInfo.environment
