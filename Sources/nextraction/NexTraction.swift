@@ -1,4 +1,10 @@
 import ArgumentParser
+import Foundation
+import NexNumerics
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `nextraction` command: server, ingestion, questions, index maintenance, evaluation
 /// and benchmarks. One subcommand per file.
@@ -17,4 +23,20 @@ struct NexTraction: AsyncParsableCommand {
         version: version,
         subcommands: [ServeCommand.self, UserCommand.self, IngestCommand.self, AskCommand.self, PlanCommand.self, ProvidersCommand.self, IndexCommand.self, EmbedCommand.self, EvalCommand.self, BenchCommand.self]
     )
+
+    static func main() async {
+        restartWithBetterBLASKernels()
+        await main(nil)
+    }
+
+    /// Runs this program again with `OPENBLAS_CORETYPE` set when OpenBLAS picked its slow
+    /// fallback kernels on a CPU that has better ones (`BLASRuntime.betterCoreType`); the
+    /// variable only takes effect when the library is loaded. An explicit setting is kept.
+    static func restartWithBetterBLASKernels() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, let core = BLASRuntime.betterCoreType else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", arguments)
+        // Only reached when exec failed: carry on with the kernels we have.
+    }
 }
