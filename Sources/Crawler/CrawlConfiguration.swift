@@ -74,6 +74,8 @@ public enum SkipReason: String, Sendable, Codable {
     case maxDepth = "max-depth"
     case maxPages = "max-pages"
     case empty
+    /// Mostly links: followed, not indexed.
+    case navigation
 }
 
 /// A fetched and extracted page.

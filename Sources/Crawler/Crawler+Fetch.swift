@@ -154,6 +154,10 @@ extension Crawler {
         nofollow = nofollow || extracted.nofollow
         let follow = nofollow ? [] : extracted.links
         if noindex { return .skipped(url, depth: depth, reason: .noindex, detail: "meta robots / X-Robots-Tag", follow: follow) }
+        if extracted.isNavigation {
+            return .skipped(url, depth: depth, reason: .navigation, detail: "mostly links (a table of contents, an index or a menu)",
+                            follow: follow)
+        }
         let text = extracted.plainText
         guard !text.isEmpty else { return .skipped(url, depth: depth, reason: .empty, detail: "no main text", follow: follow) }
         let page = CrawledPage(

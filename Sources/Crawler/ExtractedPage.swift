@@ -15,6 +15,9 @@ public struct ExtractedPage: Sendable {
     /// `<meta name="robots">` directives.
     public var noindex: Bool
     public var nofollow: Bool
+    /// The page is mostly links (a table of contents, an index, a menu): crawled for its
+    /// links, not indexed as content. See `LinkDensity`.
+    public var isNavigation = false
 
     /// The main text as one string (headings included), whitespace-normalised: what content
     /// hashes are computed over.

@@ -74,6 +74,7 @@ public enum HTMLExtractor {
             // A nearly empty <main>: fall back to the whole body.
             page.blocks = BlockCollector.collect(from: content)
         }
+        (page.blocks, page.isNavigation) = LinkDensity.filter(page.blocks)
         page.title = titleText.isEmpty
             ? (page.blocks.first { if case .heading = $0.kind { return true } else { return false } }?.text ?? "")
             : titleText

@@ -194,7 +194,7 @@ public struct IngestPipeline: Sendable {
                     let chunks = pending.chunks.enumerated().map { ordinal, chunk in
                         NewChunk(ordinal: ordinal, headingPath: chunk.headingPath.joined(separator: " › "), text: chunk.text,
                                  tokenCount: chunk.embeddingTokenCount, vector: embeddings.vector(first + ordinal),
-                                 contentHash: ContentHash.sha256(chunk.text))
+                                 contentHash: ContentHash.sha256(chunk.text), layout: chunk.layout)
                     }
                     let document = DocumentRecord(
                         collectionID: collectionID, url: page.url.absoluteString, canonicalURL: page.canonicalURL?.absoluteString,

@@ -39,12 +39,12 @@ extension AppDatabase {
             var added: [Int64] = []
             added.reserveCapacity(chunks.count)
             let statement = try db.cachedStatement(sql: """
-                INSERT INTO chunk (document_id, ordinal, heading_path, text, token_count, vector, content_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO chunk (document_id, ordinal, heading_path, text, token_count, vector, content_hash, layout)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for chunk in chunks {
                 try statement.execute(arguments: [documentID, chunk.ordinal, chunk.headingPath, chunk.text, chunk.tokenCount,
-                                                  VectorBlob.encode(chunk.vector), chunk.contentHash])
+                                                  VectorBlob.encode(chunk.vector), chunk.contentHash, chunk.layout])
                 added.append(db.lastInsertedRowID)
             }
             return (documentID, removed, added)
@@ -146,6 +146,29 @@ extension AppDatabase {
         return (foundIDs, vectors)
     }
 
+    /// The vector of each document's first chunk (its title and opening: what the page is
+    /// about), by document id, for documents of `collectionID` that have one.
+    public func leadChunkVectors(documentIDs: [Int64], collectionID: Int64, dimension: Int) throws -> [Int64: [Float]] {
+        guard !documentIDs.isEmpty else { return [:] }
+        return try read { db in
+            let placeholders = Array(repeating: "?", count: documentIDs.count).joined(separator: ",")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT chunk.document_id, chunk.vector FROM chunk CROSS JOIN document ON document.id = chunk.document_id
+                WHERE document.collection_id = ? AND chunk.document_id IN (\(placeholders)) AND chunk.ordinal = 0
+                  AND chunk.vector IS NOT NULL
+                """, arguments: StatementArguments([collectionID] + documentIDs))
+            var vectors: [Int64: [Float]] = [:]
+            for row in rows {
+                let blob: Data = row["vector"]
+                guard blob.count == dimension * 4 else { continue }
+                var vector: [Float] = []
+                VectorBlob.decode(blob, into: &vector)
+                vectors[row["document_id"]] = vector
+            }
+            return vectors
+        }
+    }
+
     /// Chunks by id with their document's URL and title, in the order of `ids`, limited to
     /// one collection (ids from elsewhere are ignored). CROSS JOIN keeps SQLite looking the
     /// chunks up by id: without table statistics it would otherwise walk every document
@@ -156,7 +179,7 @@ extension AppDatabase {
             let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
             let rows = try Row.fetchAll(db, sql: """
                 SELECT chunk.id, chunk.document_id, chunk.ordinal, chunk.heading_path, chunk.text, chunk.token_count,
-                       COALESCE(document.canonical_url, document.url) AS url, document.title
+                       chunk.layout, COALESCE(document.canonical_url, document.url) AS url, document.title
                 FROM chunk CROSS JOIN document ON document.id = chunk.document_id
                 WHERE document.collection_id = ? AND chunk.id IN (\(placeholders))
                 """, arguments: StatementArguments([collectionID] + ids))
@@ -164,7 +187,7 @@ extension AppDatabase {
             for row in rows {
                 let chunk = StoredChunk(id: row["id"], documentID: row["document_id"], ordinal: row["ordinal"],
                                         headingPath: row["heading_path"], text: row["text"], tokenCount: row["token_count"],
-                                        url: row["url"], title: row["title"])
+                                        url: row["url"], title: row["title"], layout: row["layout"])
                 map[chunk.id] = chunk
             }
             return map

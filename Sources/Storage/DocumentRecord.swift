@@ -79,14 +79,18 @@ public struct NewChunk: Sendable {
     public var tokenCount: Int
     public var vector: [Float]
     public var contentHash: String
+    /// What each line of `text` is (TextKit's `ChunkLayout`, stored form).
+    public var layout: String
 
-    public init(ordinal: Int, headingPath: String, text: String, tokenCount: Int, vector: [Float], contentHash: String) {
+    public init(ordinal: Int, headingPath: String, text: String, tokenCount: Int, vector: [Float], contentHash: String,
+                layout: String = "") {
         self.ordinal = ordinal
         self.headingPath = headingPath
         self.text = text
         self.tokenCount = tokenCount
         self.vector = vector
         self.contentHash = contentHash
+        self.layout = layout
     }
 }
 
@@ -100,6 +104,9 @@ public struct StoredChunk: Sendable, Equatable {
     public var tokenCount: Int
     public var url: String
     public var title: String
+    /// What each line of `text` is (TextKit's `ChunkLayout`, stored form; empty for chunks
+    /// stored before layouts were kept).
+    public var layout: String = ""
 }
 
 /// Vectors are stored as little-endian float32 BLOBs.

@@ -217,6 +217,16 @@ extension AppDatabase {
             // succeeds, so concurrent requests cannot overshoot the quota.
             try db.execute(sql: "ALTER TABLE generation ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v6-chunk-layout-and-term-statistics") { db in
+            // What each line of a chunk is (term, paragraph, table row, code…; see TextKit's
+            // ChunkLayout): chunks stored before it have none and are read as paragraphs.
+            try db.execute(sql: """
+                ALTER TABLE chunk ADD COLUMN layout TEXT NOT NULL DEFAULT '';
+                -- Per-term document counts of the full-text index (all collections): the IDF
+                -- weights of answer composition and the collection-vocabulary check of abstention.
+                CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_fts, row);
+                """)
+        }
         return migrator
     }
 }

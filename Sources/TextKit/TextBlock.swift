@@ -13,10 +13,25 @@ public struct TextBlock: Sendable, Equatable, Codable {
 
     public var kind: Kind
     public var text: String
+    /// For the blocks of a definition's description (`<dd>`: a parameter entry, an option, a
+    /// glossary entry), the term they describe (`<dt>`; nested terms joined by " › "). The
+    /// chunker keeps it with every piece of the description as its context.
+    public var term: String?
+    /// Non-space characters of `text` that were link text (link density, after
+    /// readability/trafilatura: blocks that are mostly links are navigation, not content).
+    public var linkCharacters: Int
 
-    public init(_ kind: Kind, _ text: String) {
+    public init(_ kind: Kind, _ text: String, term: String? = nil, linkCharacters: Int = 0) {
         self.kind = kind
         self.text = text
+        self.term = term
+        self.linkCharacters = linkCharacters
+    }
+
+    /// The share of the block's non-space characters that are link text (0 for no text).
+    public var linkDensity: Double {
+        let characters = text.reduce(0) { $0 + ($1.isWhitespace ? 0 : 1) }
+        return characters == 0 ? 0 : min(1, Double(linkCharacters) / Double(characters))
     }
 }
 
@@ -32,4 +47,16 @@ public struct TextChunk: Sendable, Equatable {
     public var embeddingText: String
     /// Word pieces in `embeddingText` (always ≤ the chunker's `maxTokens`).
     public var embeddingTokenCount: Int
+    /// What each line of `text` is (see `ChunkLayout`), in its stored form.
+    public var layout: String
+
+    public init(headingPath: [String], text: String, tokenCount: Int, embeddingText: String, embeddingTokenCount: Int,
+                layout: String = "") {
+        self.headingPath = headingPath
+        self.text = text
+        self.tokenCount = tokenCount
+        self.embeddingText = embeddingText
+        self.embeddingTokenCount = embeddingTokenCount
+        self.layout = layout
+    }
 }

@@ -51,7 +51,7 @@ enum BenchAskCollection {
                     }
                     let text = copy == 0 ? chunk.text : "\(chunk.text) (edition \(copy))"
                     return NewChunk(ordinal: chunk.ordinal, headingPath: chunk.headingPath, text: text, tokenCount: chunk.tokenCount,
-                                    vector: vector, contentHash: ContentHash.sha256(text))
+                                    vector: vector, contentHash: ContentHash.sha256(text), layout: chunk.layout)
                 }
                 let url = copy == 0 ? first.url : "\(first.url)#edition-\(copy)"
                 let record = DocumentRecord(collectionID: collectionID, url: url, canonicalURL: nil, title: first.title, lang: "en",

@@ -64,7 +64,7 @@ struct ScratchCollection {
             for (document, chunks) in chunked {
                 let records = chunks.enumerated().map { ordinal, chunk in
                     NewChunk(ordinal: ordinal, headingPath: "", text: chunk.text, tokenCount: chunk.embeddingTokenCount,
-                             vector: embeddings.vector(row + ordinal), contentHash: ContentHash.sha256(chunk.text))
+                             vector: embeddings.vector(row + ordinal), contentHash: ContentHash.sha256(chunk.text), layout: chunk.layout)
                 }
                 row += chunks.count
                 let record = DocumentRecord(collectionID: collectionID, url: "beir:\(document.id)", canonicalURL: nil, title: document.title,

@@ -11,7 +11,7 @@ struct ExtractorTests {
         HTMLExtractor.extract(Data(html.utf8), url: url, charset: charset)
     }
 
-    @Test("keeps the main element's headings, paragraphs, lists, table rows and pre; drops boilerplate")
+    @Test("keeps the main element's headings, paragraphs, lists, table rows (with their header) and pre; drops boilerplate")
     func mainContent() {
         let page = extract("""
             <html lang="en-GB"><head><title> Guide  title </title><meta name="robots" content="nofollow">
@@ -34,8 +34,7 @@ struct ExtractorTests {
             TextBlock(.heading(level: 2), "Steps"),
             TextBlock(.listItem, "One"),
             TextBlock(.listItem, "Two bold"),
-            TextBlock(.tableRow, "Key | Value"),
-            TextBlock(.tableRow, "a | 1"),
+            TextBlock(.tableRow, "Key: a; Value: 1"),
             TextBlock(.code, "let x = 1\n  let y = 2"),
         ])
         #expect(page.links.map(\.absoluteString) == ["https://site.example/a"])
@@ -54,6 +53,24 @@ struct ExtractorTests {
             """)
         #expect(page.blocks.count == 2)
         #expect(page.plainText.hasPrefix("This paragraph"))
+    }
+
+    @Test("a page of sibling sections (a man page) keeps every section: the biggest one is not the main content")
+    func siblingSections() {
+        let options = (1...12).map { "<dt>--option-\($0)</dt><dd><p>Option \($0) changes how the command reports what it did, in detail.</p></dd>" }
+        let page = extract("""
+            <body><div id="header"><h1>git-notes(1) Manual Page</h1><h2>NAME</h2><div class="sectionbody">
+            <p>git-notes - Add or inspect object notes</p></div></div>
+            <div id="content"><div class="sect1"><h2>DESCRIPTION</h2><div class="sectionbody"><div class="paragraph">
+            <p>Adds, removes, or reads notes attached to objects, without touching the objects themselves.</p></div></div></div>
+            <div class="sect1"><h2>OPTIONS</h2><div class="sectionbody"><div class="dlist"><dl>\(options.joined())</dl></div></div></div>
+            </div><div id="footer"><div id="footer-text">Last updated 2023-01-01</div></div></body>
+            """)
+        let text = page.plainText
+        #expect(text.contains("git-notes - Add or inspect object notes"))
+        #expect(text.contains("without touching the objects themselves"))
+        #expect(text.contains("Option 12 changes"))
+        #expect(page.blocks.contains(TextBlock(.heading(level: 2), "DESCRIPTION")))
     }
 
     @Test("links: base href, nofollow, fragments and duplicates")

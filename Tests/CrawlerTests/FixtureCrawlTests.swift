@@ -91,7 +91,7 @@ struct FixtureCrawlTests {
         #expect(pages["/latin1"]?.language == "fr")
         #expect(pages["/broken"]?.blocks.map(\.text).joined(separator: " ").contains("Broken markup still yields this sentence") == true)
         #expect(pages["/plain.txt"]?.blocks.contains { $0.text.contains("PLAIN-TEXT") } == true)
-        #expect(pages["/topics/composting"]?.blocks.contains(TextBlock(.tableRow, "Grass clippings | green")) == true)
+        #expect(pages["/topics/composting"]?.blocks.contains(TextBlock(.tableRow, "Material: Grass clippings; Type: green")) == true)
 
         // Politeness, seen from the server: robots Crawl-delay (0.05 s) between requests even
         // with no delay configured, Retry-After honoured, our User-Agent on every request.

@@ -80,7 +80,9 @@ def home_html(port):
              "/topics/roses#pruning"]
     items = "".join(f"<li><a href='{href}'>{href}</a></li>" for href in links)
     main = ("<h1>Acme Garden Docs</h1><p>Welcome to the Acme garden documentation. These pages explain how to grow "
-            "healthy plants, from roses to raised beds, with practical advice for every season.</p>"
+            "healthy plants, from roses to raised beds, with practical advice for every season. Each topic starts with "
+            "the basics and goes on to the mistakes gardeners make most often, so beginners and experienced growers "
+            "alike find what they need. The advice assumes a temperate climate with frost in winter.</p>"
             f"<ul>{items}</ul><p><a rel='nofollow' href='/nofollowed'>not followed</a></p>")
     return page("Acme Garden Docs", main)
 
