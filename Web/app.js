@@ -415,7 +415,7 @@ $("ask-form").addEventListener("submit", async (event) => {
   if (!question) { $("ask-error").textContent = "Type a question first."; return; }
   if (!collection) { $("ask-error").textContent = "Add a website in Ingest first: there is no collection to ask."; return; }
   $("ask-submit").disabled = true;
-  const entry = { question, collection, answer: "", answerable: true, citations: [], timings: null };
+  const entry = { question, collection, answer: "", answerable: true, citations: [], sources: [], timings: null };
   beginAnswer(entry);
   try {
     await streamAnswer(entry);
@@ -430,7 +430,7 @@ $("ask-form").addEventListener("submit", async (event) => {
   }
 });
 
-// POST /ask as server-sent events: `citations`, then `answer` deltas, then `done`.
+// POST /ask as server-sent events: `sources`, `citations`, then `answer` deltas, then `done`.
 async function streamAnswer(entry) {
   let response;
   try {
@@ -477,6 +477,9 @@ function handleEvent(entry, name, payload) {
   if (name === "citations") {
     entry.citations = payload;
     renderCitations(entry);
+  } else if (name === "sources") {
+    entry.sources = payload;
+    renderSources(entry);
   } else if (name === "answer") {
     entry.answer += payload.delta;
     appendAnswer(payload.delta);
@@ -505,6 +508,8 @@ function beginAnswer(entry) {
   $("answer-text").replaceChildren();
   $("answer-text").hidden = false;
   $("citations").replaceChildren();
+  $("sources").replaceChildren();
+  $("sources-section").hidden = true;
   $("answer-timings").textContent = "";
 }
 
@@ -530,8 +535,10 @@ function finishAnswer(entry) {
   if (!entry.answerable) {
     $("answer-text").hidden = true;
     $("answer-status").hidden = false;
-    $("answer-status").textContent = "Not found in these pages. " + entry.answer;
+    // The server's text says why, and names the closest pages (listed below it).
+    $("answer-status").textContent = entry.answer;
   }
+  renderSources(entry);
   const t = entry.timings;
   if (t) {
     $("answer-timings").textContent = (entry.mode === "llm" ? "written by a language model · " : "") +
@@ -582,6 +589,21 @@ function renderCitations(entry) {
       el("div", { className: "url", text: citation.url + " · score " + Number(citation.score).toFixed(2) }));
   });
   $("citations").replaceChildren(...cards);
+}
+
+// The pages behind the answer (or, when it was not found, the closest ones), best first.
+function renderSources(entry) {
+  const items = (entry.sources || []).map((source) => {
+    const href = safeURL(source.url);
+    const title = source.title || source.url;
+    const link = href ? el("a", { text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } }) : el("span", { text: title });
+    return el("li", { className: "source" }, link,
+      source.heading ? el("span", { className: "heading", text: " — " + source.heading }) : null,
+      source.passage ? el("p", { className: "passage" }, highlighted(source.passage, entry.question)) : null);
+  });
+  $("sources").replaceChildren(...items);
+  $("sources-title").textContent = entry.answerable ? "Sources" : "Closest pages";
+  $("sources-section").hidden = items.length === 0;
 }
 
 function renderHistory() {

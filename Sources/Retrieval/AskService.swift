@@ -30,7 +30,11 @@ public struct AskTimings: Sendable, Codable, Equatable {
 /// An answered (or abstained) question.
 public struct AskResult: Sendable {
     public var answer: ComposedAnswer
-    public var sources: [RetrievedChunk]
+    /// The pages behind the answer, best first, each with its best passage (also when the
+    /// question is not answered: the closest pages).
+    public var sources: [SourcePage]
+    /// The retrieved chunks, page by page, that the answer was composed or generated from.
+    public var chunks: [RetrievedChunk]
     public var timings: AskTimings
     /// `llm` when a language model wrote the answer, else `extractive`.
     public var mode: String = "extractive"
@@ -40,8 +44,8 @@ public struct AskResult: Sendable {
     public var completion: ChatResult?
 }
 
-/// Question → retrieval → answer (written by an `answer` provider when one is configured and
-/// healthy, else extracted), for the API and the CLI.
+/// Question → retrieval → abstention check → answer (written by an `answer` provider when
+/// one is configured and healthy, else extracted), for the API and the CLI.
 public struct AskService: Sendable {
     public let retriever: Retriever
     public let composer: AnswerComposer
@@ -58,13 +62,15 @@ public struct AskService: Sendable {
     /// Whether a question asked now would be answered by a language model.
     public var usesLLM: Bool { router.map { $0.isAvailable(.answer) } ?? false }
 
-    /// `onDelta` receives the LLM's text as it streams (not called for extractive answers).
+    /// `topK`: source pages returned (and chunks an LLM is shown). `onDelta` receives the
+    /// LLM's text as it streams (not called for extractive answers).
     public func ask(_ question: String, collectionID: Int64, topK: Int, allowLLM: Bool = true,
                     onDelta: (@Sendable (String) -> Void)? = nil) async throws -> AskResult {
         let start = Stopwatch.seconds()
-        let retrieval = try await retriever.retrieve(question, collectionID: collectionID, k: topK)
+        let retrieval = try await retriever.retrieve(question, collectionID: collectionID,
+                                                     k: topK * max(1, retriever.configuration.perDocumentCap))
         let answerStart = Stopwatch.seconds()
-        let vectors = retrieval.vectors
+        let abstention = try retriever.abstention(for: retrieval, collectionID: collectionID)
         func timings() -> AskTimings {
             let end = Stopwatch.seconds()
             return AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
@@ -72,13 +78,11 @@ public struct AskService: Sendable {
         }
         var fallbackReason: String?
         if allowLLM, let router, router.providers(for: .answer).isEmpty == false {
-            let confidence = retrieval.results.compactMap { vectors[$0.chunk.id].map { Vector.dot($0, retrieval.questionVector) } }.max() ?? 0
             if !router.isAvailable(.answer) {
                 fallbackReason = "every answer provider's circuit is open"
-            } else if !retrieval.results.isEmpty, confidence >= retriever.configuration.abstainBelow {
+            } else if abstention == nil {
                 do {
-                    var result = try await generate(question, retrieval: retrieval, vectors: vectors, confidence: confidence, router: router,
-                                                    onDelta: onDelta)
+                    var result = try await generate(question, retrieval: retrieval, topK: topK, router: router, onDelta: onDelta)
                     result.timings = timings()
                     return result
                 } catch {
@@ -86,9 +90,8 @@ public struct AskService: Sendable {
                 }
             }
         }
-        let answer = try await composer.compose(question: question, questionVector: retrieval.questionVector,
-                                                results: retrieval.results, vectors: vectors)
-        return AskResult(answer: answer, sources: retrieval.results, timings: timings(), fallbackReason: fallbackReason)
+        let (answer, sources) = try await composer.compose(retrieval: retrieval, abstention: abstention, sourceCount: topK)
+        return AskResult(answer: answer, sources: sources, chunks: retrieval.results, timings: timings(), fallbackReason: fallbackReason)
     }
 
     static let answerInstructions = """
@@ -106,25 +109,29 @@ public struct AskService: Sendable {
         }.joined(separator: "\n\n")
     }
 
-    private func generate(_ question: String, retrieval: Retrieval, vectors: [Int64: [Float]], confidence: Float, router: LLMRouter,
+    private func generate(_ question: String, retrieval: Retrieval, topK: Int, router: LLMRouter,
                           onDelta: (@Sendable (String) -> Void)?) async throws -> AskResult {
+        let shown = Array(retrieval.results.prefix(topK))
         let request = ChatRequest(messages: [
             ChatMessage(.system, Self.answerInstructions),
-            ChatMessage(.user, "Sources:\n\n\(Self.sourcesPrompt(retrieval.results))\n\nQuestion: \(question)"),
+            ChatMessage(.user, "Sources:\n\n\(Self.sourcesPrompt(shown))\n\nQuestion: \(question)"),
         ], maxTokens: 256)
         let completion = try await router.complete(role: .answer, request, onDelta: onDelta)
-        let sources = retrieval.results.map { CitationChecker.Source(text: $0.chunk.text, vector: vectors[$0.chunk.id] ?? []) }
+        let vectors = retrieval.vectors
+        let sources = shown.map { CitationChecker.Source(text: $0.chunk.text, vector: vectors[$0.chunk.id] ?? []) }
         let (text, report) = try await checker.check(answer: completion.text.trimmingCharacters(in: .whitespacesAndNewlines), sources: sources)
         // Citations: the sources still cited after the check, numbered as the model numbered them.
         var citations: [Citation] = []
         for n in Set(report.kept.map(\.n)).sorted() {
-            let hit = retrieval.results[n - 1]
+            let hit = shown[n - 1]
             let best = report.kept.filter { $0.n == n }.compactMap(\.score).max() ?? 0
             citations.append(Citation(n: n, url: hit.chunk.url, title: hit.chunk.title, heading: hit.chunk.headingPath,
                                       snippet: String(hit.chunk.text.prefix(300)), score: Double(best), chunkID: hit.chunk.id))
         }
-        let answer = ComposedAnswer(text: text, answerable: true, citations: citations, confidence: confidence)
-        return AskResult(answer: answer, sources: retrieval.results, timings: AskTimings(embedMilliseconds: 0, searchMilliseconds: 0,
+        let answer = ComposedAnswer(text: text, answerable: true, citations: citations, confidence: AnswerComposer.confidence(retrieval),
+                                    abstention: nil)
+        let pages = AnswerComposer.sources(retrieval.pages.prefix(topK), candidates: [], chunks: [])
+        return AskResult(answer: answer, sources: pages, chunks: shown, timings: AskTimings(embedMilliseconds: 0, searchMilliseconds: 0,
                          answerMilliseconds: 0, totalMilliseconds: 0), mode: "llm", citationCheck: report, completion: completion)
     }
 }

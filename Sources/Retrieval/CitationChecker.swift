@@ -77,8 +77,8 @@ public struct CitationChecker: Sendable {
             }
             let source = sources[claim.n - 1]
             let cosine = vectors[claim.sentence].map { Vector.dot($0, source.vector) } ?? 0
-            if sourceTerms[claim.n] == nil { sourceTerms[claim.n] = AnswerComposer.stemmedTerms(source.text, limit: 5000) }
-            let overlap = AnswerComposer.share(of: AnswerComposer.stemmedTerms(text, limit: 100), in: sourceTerms[claim.n] ?? [])
+            if sourceTerms[claim.n] == nil { sourceTerms[claim.n] = QuestionWeights.stems(of: source.text) }
+            let overlap = QuestionWeights.share(of: QuestionWeights.stems(of: text), in: sourceTerms[claim.n] ?? [])
             let score = Self.similarityWeight * cosine + (1 - Self.similarityWeight) * overlap
             if score >= threshold {
                 kept.append(Verdict(n: claim.n, sentence: text, score: score, reason: nil))

@@ -42,26 +42,112 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     /// BM25 column weights (title and headings count more than body text).
     public var fullTextWeights = FullTextWeights(title: 1, heading: 1.5, body: 1)
 
-    // Answer composition.
+    // Page ranking (see `PageRanking`; tuned on the dev sets in bench/sites).
 
-    /// Chunks whose sentences may form the answer.
-    public var answerChunks = 3
-    /// Sentences embedded per question: the best by word overlap among those chunks, taken
-    /// while their word pieces fit `sentenceTokenBudget` (at least `minCandidateSentences`).
-    /// Embedding costs time in proportion to tokens, so this bounds the answer step's latency.
-    public var sentenceTokenBudget = 96
-    public var minCandidateSentences = 1
-    /// Sentences in an answer.
-    public var maxAnswerSentences = 3
-    /// A sentence joins the answer when its score is at least this share of the best one's.
-    public var sentenceRelativeThreshold: Float = 0.85
-    /// Weight of embedding similarity in a sentence's score (word overlap has the rest).
-    public var sentenceSimilarityWeight: Float = 0.7
+    /// Fused chunks loaded and grouped into pages.
+    public var pageCandidates = 60
+    /// Share of a page's second-best chunk added to its best.
+    public var pageSecondChunkWeight = 0.1
+    /// Weight of the question's (IDF-weighted) terms found in the page title.
+    public var pageTitleWeight = 0.15
+    /// Weight of the question's terms found in the best chunk's heading path.
+    public var pageHeadingWeight = 0.1
+    /// Weight of the question's cosine similarity to the page's first chunk.
+    public var pageLeadWeight = 0.0
+
+    // Answer composition (see `AnswerComposer`).
+
+    /// Pages whose chunks may be quoted, and chunks of each.
+    public var answerPages = 3
+    public var chunksPerAnswerPage = 2
+    /// Longest prose window, in sentences; longest code block quoted whole, in lines.
+    public var maxPassageSentences = 3
+    public var maxQuotedCodeLines = 15
+    /// Prose passages shorter than this (in words) are never an answer on their own.
+    public var minPassageWords = 4
+    /// How much a question term found only in a passage's context (its term, heading or page
+    /// title) counts, relative to one in the passage itself.
+    public var contextTermShare = 1.0
+    public var passageLexicalWeight = 1.0
+    public var passageRarestWeight = 0.2
+    public var passageValueWeight = 0.3
+    public var passagePageWeight = 1.5
+    /// Subtracted per sentence beyond the first (the shortest window that answers wins).
+    public var passageLengthPenalty = 0.08
+    public var passageDenseWeight = 1.0
+    /// Word pieces of passages embedded per question (their cosine joins the score); this
+    /// bounds the answer step's latency.
+    public var passageTokenBudget = 128
+    /// A quoted prose passage is grown to this many sentences of its paragraph (when they fit
+    /// `maxAnswerWords`): a coherent window rather than a lone sentence.
+    public var minAnswerSentences = 3
+    public var maxAnswerWords = 70
+    /// Characters of a citation's snippet: the quoted passage in its paragraph.
+    public var snippetCharacters = 480
+    /// Passages of one page embedded at most (so the budget compares several pages).
+    public var passagesPerPage = 2
+    /// A passage from a second page joins the answer at this share of the best one's score.
+    public var secondPassageRatio = 0.9
+    /// Abstain when the best passage's cosine similarity to the question (in its context) is
+    /// below this: it matched words, not meaning.
+    public var minPassageSimilarity = 0.2
     /// Abstain when the best source's cosine similarity to the question is below this
     /// (calibrated on answerable and off-topic questions; see README.md).
     public var abstainBelow: Float = 0.35
 
     public init() {}
+
+    /// Sets a tunable field by name (`eval site --set name=value`, for tuning runs).
+    public mutating func set(_ name: String, _ value: String) throws {
+        func number() throws -> Double {
+            guard let parsed = Double(value) else { throw RetrievalError.invalidSetting("\(name)=\(value): not a number") }
+            return parsed
+        }
+        switch name {
+        case "dense_weight": denseWeight = try number()
+        case "feedback_depth": feedbackDepth = Int(try number())
+        case "feedback_weight": feedbackWeight = Float(try number())
+        case "per_document_cap": perDocumentCap = Int(try number())
+        case "page_candidates": pageCandidates = Int(try number())
+        case "page_second_chunk_weight": pageSecondChunkWeight = try number()
+        case "page_title_weight": pageTitleWeight = try number()
+        case "page_heading_weight": pageHeadingWeight = try number()
+        case "page_lead_weight": pageLeadWeight = try number()
+        case "answer_pages": answerPages = Int(try number())
+        case "chunks_per_answer_page": chunksPerAnswerPage = Int(try number())
+        case "max_passage_sentences": maxPassageSentences = Int(try number())
+        case "min_passage_words": minPassageWords = Int(try number())
+        case "context_term_share": contextTermShare = try number()
+        case "passage_lexical_weight": passageLexicalWeight = try number()
+        case "passage_rarest_weight": passageRarestWeight = try number()
+        case "passage_value_weight": passageValueWeight = try number()
+        case "passage_page_weight": passagePageWeight = try number()
+        case "passage_length_penalty": passageLengthPenalty = try number()
+        case "passage_dense_weight": passageDenseWeight = try number()
+        case "passage_token_budget": passageTokenBudget = Int(try number())
+        case "second_passage_ratio": secondPassageRatio = try number()
+        case "passages_per_page": passagesPerPage = Int(try number())
+        case "min_answer_sentences": minAnswerSentences = Int(try number())
+        case "max_answer_words": maxAnswerWords = Int(try number())
+        case "snippet_characters": snippetCharacters = Int(try number())
+        case "abstain_below": abstainBelow = Float(try number())
+        case "min_passage_similarity": minPassageSimilarity = try number()
+        case "title_weight": fullTextWeights.title = try number()
+        case "heading_weight": fullTextWeights.heading = try number()
+        default: throw RetrievalError.invalidSetting("\(name) is not a tunable setting")
+        }
+    }
+}
+
+/// Errors of the retrieval layer.
+public enum RetrievalError: Error, Equatable, CustomStringConvertible {
+    case invalidSetting(String)
+
+    public var description: String {
+        switch self {
+        case .invalidSetting(let message): return message
+        }
+    }
 }
 
 /// Which retrievers run.

@@ -18,9 +18,16 @@ public struct RetrievedChunk: Sendable {
 
 /// The result of one retrieval.
 public struct Retrieval: Sendable {
+    /// Chunks, page by page: the best chunks (at most the per-page cap) of the best page
+    /// first, then of the next page, and so on; at most `k`.
     public var results: [RetrievedChunk]
+    /// Every page among the candidates, best first, with all its candidate chunks.
+    public var pages: [RankedPage]
     public var questionVector: [Float]
-    /// The results' stored vectors, by chunk id (empty for a lexical-only retrieval).
+    /// The question's terms with their collection statistics (nil for a dense-only retrieval).
+    public var weights: QuestionWeights?
+    /// Stored vectors of the results and of the top pages' chunks, by chunk id (empty for a
+    /// lexical-only retrieval).
     public var vectors: [Int64: [Float]] = [:]
     public var embedSeconds: Double
     public var searchSeconds: Double
@@ -28,14 +35,13 @@ public struct Retrieval: Sendable {
 
 /// Hybrid retrieval over one collection: dense (question embedding → vector index) and
 /// lexical (SQLite FTS5 BM25 with weighted title/heading/body columns), fused by reciprocal
-/// rank or normalised weighted sum, then capped per page so the top k are not all one page.
+/// rank or normalised weighted sum, then ranked by page (`PageRanking`) and capped per page so
+/// the top k are not all one page.
 public struct Retriever: Sendable {
     public let database: AppDatabase
     public let embedder: any Embedder
     public let indexes: IndexRegistry
     public var configuration: RetrievalConfiguration
-    /// Chunk counts of question terms, per collection, reused across questions.
-    let termCounts = TermCountCache()
 
     public init(database: AppDatabase, embedder: any Embedder, indexes: IndexRegistry, configuration: RetrievalConfiguration = RetrievalConfiguration()) {
         self.database = database
@@ -51,13 +57,23 @@ public struct Retriever: Sendable {
         return copy
     }
 
-    /// The `k` best chunks of `collectionID` for `question`. `perDocumentCap` nil uses the
-    /// configured cap; evaluation passes `.max` and aggregates per document itself.
+    /// The question's profile and term statistics in `collectionID`.
+    public func weights(_ question: String, collectionID: Int64) throws -> QuestionWeights {
+        let tokenizer = embedder.tokenCounter
+        let profile = QuestionProfile(question) { tokenizer.knowsWord($0) }
+        let counts = try database.termChunkCounts(profile.terms + profile.specificTerms)
+        let size = try indexes.snapshot(collectionID: collectionID)?.count ?? 0
+        return QuestionWeights(profile: profile, chunkCounts: counts, collectionSize: size)
+    }
+
+    /// The `k` best chunks of `collectionID` for `question`, page by page. `perDocumentCap`
+    /// nil uses the configured cap; evaluation passes `.max` and aggregates per document itself.
     public func retrieve(_ question: String, collectionID: Int64, k: Int, mode: RetrievalMode = .hybrid,
                          perDocumentCap: Int? = nil) async throws -> Retrieval {
-        // The full-text search needs no vector: it runs while the question is embedded.
         let searchStart = Stopwatch.seconds()
-        async let lexicalResults = mode == .dense ? [] : try lexicalSearch(question, collectionID: collectionID)
+        let weights = mode == .dense ? nil : try self.weights(question, collectionID: collectionID)
+        // The full-text search needs no vector: it runs while the question is embedded.
+        async let lexicalResults = mode == .dense ? [] : try lexicalSearch(weights, collectionID: collectionID)
         let embedStart = Stopwatch.seconds()
         let vector = mode == .lexical ? [] : try await embedder.embedQuery(question)
         let embedSeconds = Stopwatch.seconds() - embedStart
@@ -65,31 +81,43 @@ public struct Retriever: Sendable {
         let lexical = try await lexicalResults
         let fused = mode == .hybrid ? try fuseWithFeedback(vector: vector, dense: dense, lexical: lexical, collectionID: collectionID)
                                     : fuse(dense: dense, lexical: lexical)
-        // Load enough candidates to fill k after the per-document cap.
+        // Load enough candidates to rank pages and fill k after the per-page cap.
         let cap = perDocumentCap ?? configuration.perDocumentCap
-        let candidates = Array(fused.prefix(max(k * 4, k + 20)))
-        let chunks = try database.chunks(ids: candidates.map(\.id), collectionID: collectionID)
-        let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
-        var perDocument: [Int64: Int] = [:]
+        var pages = try rankPages(Array(fused.prefix(max(k * 4, k + 20, configuration.pageCandidates))), weights: weights,
+                                  vector: vector, collectionID: collectionID)
         var results: [RetrievedChunk] = []
-        for candidate in candidates {
-            guard let chunk = byID[candidate.id] else { continue }
-            guard perDocument[chunk.documentID, default: 0] < cap else { continue }
-            perDocument[chunk.documentID, default: 0] += 1
-            results.append(RetrievedChunk(chunk: chunk, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused))
-            if results.count == k { break }
+        for page in pages where results.count < k {
+            results += page.chunks.prefix(min(cap, k - results.count))
         }
-        // The results' stored vectors, read once: the answer step needs them too.
-        let vectors = vector.isEmpty ? [:] : try storedVectors(results.map(\.chunk.id), dimension: vector.count)
+        // Stored vectors, read once: the answer step needs the top pages' chunks too.
+        let vectorIDs = Set(results.map(\.chunk.id) + pages.prefix(configuration.answerPages).flatMap { $0.chunks.prefix(cap).map(\.chunk.id) })
+        let vectors = vector.isEmpty ? [:] : try storedVectors(Array(vectorIDs), dimension: vector.count)
         if mode == .hybrid, configuration.feedbackDepth > 0 {
             // The second round scored chunks against the expanded vector; report (and let the
             // answer's confidence use) their similarity to the question itself.
-            for index in results.indices where results[index].dense != nil {
-                results[index].dense = vectors[results[index].chunk.id].map { Vector.dot($0, vector) }
+            func restore(_ hit: inout RetrievedChunk) {
+                if hit.dense != nil, let stored = vectors[hit.chunk.id] { hit.dense = Vector.dot(stored, vector) }
             }
+            for index in results.indices { restore(&results[index]) }
+            for page in pages.indices { for chunk in pages[page].chunks.indices { restore(&pages[page].chunks[chunk]) } }
         }
-        return Retrieval(results: results, questionVector: vector, vectors: vectors, embedSeconds: embedSeconds,
-                         searchSeconds: Stopwatch.seconds() - searchStart - embedSeconds)
+        return Retrieval(results: results, pages: pages, questionVector: vector, weights: weights, vectors: vectors,
+                         embedSeconds: embedSeconds, searchSeconds: Stopwatch.seconds() - searchStart - embedSeconds)
+    }
+
+    /// Fused candidates loaded and ranked by page (`PageRanking`): the step after fusion.
+    public func rankPages(_ candidates: [Fused], weights: QuestionWeights?, vector: [Float], collectionID: Int64) throws -> [RankedPage] {
+        let chunks = try database.chunks(ids: candidates.map(\.id), collectionID: collectionID)
+        let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
+        let retrieved = candidates.compactMap { candidate in
+            byID[candidate.id].map { RetrievedChunk(chunk: $0, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused) }
+        }
+        var leads: [Int64: [Float]] = [:]
+        if configuration.pageLeadWeight != 0, !vector.isEmpty {
+            leads = try database.leadChunkVectors(documentIDs: Array(Set(retrieved.map(\.chunk.documentID))), collectionID: collectionID,
+                                                  dimension: vector.count)
+        }
+        return PageRanking.rank(retrieved, weights: weights, question: vector, leads: leads, configuration: configuration)
     }
 
     /// The vector index's candidates for a question vector, best first.
@@ -136,7 +164,13 @@ public struct Retriever: Sendable {
 
     /// The full-text index's candidates for a question, best first.
     public func lexicalSearch(_ question: String, collectionID: Int64) throws -> [(id: Int64, score: Double)] {
-        guard let query = QueryTerms.ftsQuery(phrases: try selectedPhrases(question, collectionID: collectionID)) else { return [] }
+        try lexicalSearch(try weights(question, collectionID: collectionID), collectionID: collectionID)
+    }
+
+    func lexicalSearch(_ weights: QuestionWeights?, collectionID: Int64) throws -> [(id: Int64, score: Double)] {
+        guard let weights, let query = QueryTerms.ftsQuery(phrases: try selectedPhrases(weights, collectionID: collectionID)) else {
+            return []
+        }
         return try database.searchFullText(collectionID: collectionID, query: query, limit: configuration.lexicalCandidates,
                                            weights: configuration.fullTextWeights)
     }
@@ -154,29 +188,20 @@ public struct Retriever: Sendable {
     /// far more than it tells (its IDF is low). In a collection larger than
     /// `lexicalPostingBudget`, terms are taken rarest first while the chunks they match stay
     /// within the budget; the rarest term is always kept. Smaller collections keep every
-    /// term (exact BM25) without counting anything.
-    func selectedPhrases(_ question: String, collectionID: Int64) throws -> [String] {
-        let phrases = QueryTerms.ftsPhrases(QueryTerms.terms(question))
+    /// term (exact BM25). Counts are the index's own (all collections: an estimate is all
+    /// the selection needs).
+    func selectedPhrases(_ weights: QuestionWeights, collectionID: Int64) throws -> [String] {
+        let terms = Array(weights.profile.terms.prefix(24))
+        let phrases = QueryTerms.ftsPhrases(terms)
         let budget = configuration.lexicalPostingBudget
-        guard budget > 0, phrases.count > 1 else { return phrases }
-        // The index's size decides, and stamps cached counts: after the collection grows or
-        // shrinks, terms are counted again.
+        guard budget > 0, phrases.count > 1, phrases.count == terms.count else { return phrases }
         let size = try indexes.snapshot(collectionID: collectionID)?.count ?? 0
         guard size > budget else { return phrases }
-        var cached = phrases.map { termCounts.count(collectionID: collectionID, phrase: $0, stamp: size) }
-        let missing = phrases.indices.filter { cached[$0] == nil }
-        if !missing.isEmpty {
-            let fresh = try database.chunkFrequencies(phrases: missing.map { phrases[$0] }, cap: budget + 1)
-            for (index, count) in zip(missing, fresh) {
-                cached[index] = count
-                termCounts.store(count, collectionID: collectionID, phrase: phrases[index], stamp: size)
-            }
-        }
-        let counts = cached.map { $0 ?? 0 }
+        let counts = terms.map { weights.chunkCounts[$0] ?? 0 }
         guard counts.reduce(0, +) > budget else { return phrases }
         var kept: [String] = []
         var total = 0
-        for (phrase, count) in zip(phrases, counts).sorted(by: { $0.1 < $1.1 }) {
+        for (phrase, count) in zip(phrases, counts).sorted(by: { $0.1 < $1.1 }) where count > 0 {
             guard kept.isEmpty || total + count <= budget else { break }
             kept.append(phrase)
             total += count

@@ -4,6 +4,14 @@ import Foundation
 public protocol TokenCounter: Sendable {
     /// The number of word pieces in `text`, without special tokens or truncation.
     func countTokens(_ text: String) -> Int
+
+    /// Whether the vocabulary knows a lowercase word: as a whole piece, or another form of it
+    /// ("configure" through "configured").
+    func knowsWord(_ word: String) -> Bool
+}
+
+extension TokenCounter {
+    public func knowsWord(_ word: String) -> Bool { countTokens(word) == 1 }
 }
 
 /// BERT's uncased WordPiece tokenizer: `BertNormalizer` then greedy longest-match-first
@@ -21,6 +29,8 @@ public struct WordPieceTokenizer: TokenCounter {
     public let paddingID: Int32
     private let vocabulary: [String: Int32]
     private let pieces: [String]
+    /// Porter stems of the vocabulary's whole words (for `knowsWord`).
+    private let wordStems: Set<String>
     /// The longest vocabulary entry, in scalars (bounds the longest-match search).
     private let longestPiece: Int
 
@@ -53,6 +63,11 @@ public struct WordPieceTokenizer: TokenCounter {
         unknownID = try id("[UNK]")
         paddingID = try id("[PAD]")
         longestPiece = tokens.map { $0.unicodeScalars.count }.max() ?? 1
+        wordStems = Set(tokens.lazy.filter { $0.count >= 3 && $0.allSatisfy(\.isLetter) }.map(PorterStemmer.stem))
+    }
+
+    public func knowsWord(_ word: String) -> Bool {
+        vocabulary[word] != nil || wordStems.contains(PorterStemmer.stem(word))
     }
 
     /// The vocabulary size.

@@ -20,11 +20,14 @@ struct AskCommand: AsyncParsableCommand {
     @Option(help: "The collection's owner (default: the only account).")
     var user: String?
 
-    @Option(name: .customLong("top-k"), help: "Sources to consider.")
+    @Option(name: .customLong("top-k"), help: "Source pages to show.")
     var topK = 5
 
     @Flag(help: "Print the answer as JSON.")
     var json = false
+
+    @Flag(help: "Also print the ranked pages and the passages the answer was chosen from, with their scores.")
+    var explain = false
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: ModelOptions
@@ -46,14 +49,18 @@ struct AskCommand: AsyncParsableCommand {
             struct Output: Encodable {
                 var answer: String
                 var answerable: Bool
+                var abstention: String?
                 var citations: [Citation]
+                var sources: [SourcePage]
                 var timings: AskTimings
                 var mode: String
                 var citation_check: CitationChecker.Report?
             }
             let data = try JSONCoding.cliEncoder.encode(Output(answer: result.answer.text, answerable: result.answer.answerable,
-                                                               citations: result.answer.citations, timings: result.timings,
-                                                               mode: result.mode, citation_check: result.citationCheck))
+                                                               abstention: result.answer.abstention?.code,
+                                                               citations: result.answer.citations, sources: result.sources,
+                                                               timings: result.timings, mode: result.mode,
+                                                               citation_check: result.citationCheck))
             print(String(decoding: data, as: UTF8.self))
             return
         }
@@ -63,7 +70,24 @@ struct AskCommand: AsyncParsableCommand {
             let heading = citation.heading.isEmpty ? "" : " › \(citation.heading)"
             print("[\(citation.n)] \(citation.title)\(heading)\n    \(citation.url)")
         }
+        if !result.sources.isEmpty {
+            print(result.answer.answerable ? "\nSources:" : "\nClosest pages:")
+            for source in result.sources {
+                let heading = source.heading.isEmpty ? "" : " › \(source.heading)"
+                print("  \(source.rank). \(source.title)\(heading)\n     \(source.url)")
+            }
+        }
         if let reason = result.fallbackReason { print("\n(extractive answer: \(reason))") }
+        if explain {
+            let retrieval = try await service.retriever.retrieve(question, collectionID: id, k: topK * 2)
+            print("\nPages (score):")
+            for page in retrieval.pages.prefix(8) { print(String(format: "  %.3f  %@", page.score, page.url)) }
+            print("Passages (score / before similarity):")
+            for passage in try await service.composer.explain(retrieval: retrieval).prefix(8) {
+                print(String(format: "  %.3f / %.3f  %@\n      %@", passage.score, passage.preScore, passage.url,
+                             String(passage.text.replacingOccurrences(of: "\n", with: " ").prefix(160))))
+            }
+        }
         print(String(format: "\n(%@, %.0f ms: embed %.0f, search %.0f, answer %.0f)", result.mode, result.timings.totalMilliseconds,
                      result.timings.embedMilliseconds, result.timings.searchMilliseconds, result.timings.answerMilliseconds))
     }

@@ -45,6 +45,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
+    @OptionGroup var settings: RetrievalSettings
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
@@ -56,7 +57,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
         let embedder = try model.embedder(config: config)
         let dataset = try BEIRDataset(directory: directory, split: split)
         let scratch = try await ScratchCollection.open(dataset: dataset, embedder: embedder, cache: cache, fresh: fresh)
-        var retrieval = RetrievalConfiguration()
+        var retrieval = try settings.apply(to: RetrievalConfiguration())
         retrieval.denseCandidates = 300
         retrieval.lexicalCandidates = 300
         if let postingBudget { retrieval.lexicalPostingBudget = postingBudget }
@@ -98,8 +99,13 @@ struct EvalBEIRCommand: AsyncParsableCommand {
             case .lexical: ranked = lists.lexical[index].map(\.id)
             case .dense: ranked = lists.dense[index].map(\.id)
             case .hybrid:
-                ranked = try retriever.fuseWithFeedback(vector: lists.vectors[index], dense: lists.dense[index], lexical: lists.lexical[index],
-                                                        collectionID: scratch.collectionID).map(\.id)
+                // As `/ask` ranks: fused chunks, the best of them regrouped by page, the rest after.
+                let fused = try retriever.fuseWithFeedback(vector: lists.vectors[index], dense: lists.dense[index], lexical: lists.lexical[index],
+                                                           collectionID: scratch.collectionID)
+                let head = Array(fused.prefix(retriever.configuration.pageCandidates))
+                let pages = try retriever.rankPages(head, weights: lists.weights[index], vector: lists.vectors[index],
+                                                    collectionID: scratch.collectionID)
+                ranked = pages.flatMap { $0.chunks.map(\.chunk.id) } + fused.dropFirst(head.count).map(\.id)
             }
             let documents = scratch.documentRanking(ranked)
             let relevance = dataset.qrels[queryID] ?? [:]
@@ -135,7 +141,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
             base.feedbackDepth = 0
             base.fullTextWeights = FullTextWeights(title: titleWeight, heading: 1.5, body: 1)
             let lexical = try queryIDs.map { try retriever.with(base).lexicalSearch(dataset.queries[$0] ?? "", collectionID: scratch.collectionID) }
-            let weighted = CandidateLists(dense: lists.dense, lexical: lexical, vectors: lists.vectors)
+            let weighted = CandidateLists(dense: lists.dense, lexical: lexical, vectors: lists.vectors, weights: lists.weights)
             var fusions: [(RetrievalConfiguration.Fusion, RetrievalConfiguration.Normalization)] =
                 RetrievalConfiguration.Normalization.allCases.map { (.weighted, $0) }
             fusions += [5.0, 10, 20, 40, 60, 100].map { (.reciprocalRank(k: $0), .max) }
@@ -185,16 +191,20 @@ struct CandidateLists {
     var lexical: [[(id: Int64, score: Double)]]
     /// Question vectors.
     var vectors: [[Float]]
+    /// Questions' terms with their collection statistics.
+    var weights: [QuestionWeights]
 
     static func compute(queryIDs: [String], dataset: BEIRDataset, retriever: Retriever, collectionID: Int64) async throws -> CandidateLists {
         let texts = queryIDs.map { dataset.queries[$0] ?? "" }
         let vectors = try await retriever.embedder.embed(texts)
         var dense: [[(id: Int64, score: Float)]] = []
         var lexical: [[(id: Int64, score: Double)]] = []
+        var weights: [QuestionWeights] = []
         for (index, text) in texts.enumerated() {
             dense.append(try retriever.denseSearch(vectors.vector(index), collectionID: collectionID))
+            weights.append(try retriever.weights(text, collectionID: collectionID))
             lexical.append(try retriever.lexicalSearch(text, collectionID: collectionID))
         }
-        return CandidateLists(dense: dense, lexical: lexical, vectors: texts.indices.map { vectors.vector($0) })
+        return CandidateLists(dense: dense, lexical: lexical, vectors: texts.indices.map { vectors.vector($0) }, weights: weights)
     }
 }

@@ -8,10 +8,12 @@ import Storage
 struct EvalSiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "site",
-        abstract: "Page hit@1/@5, answer-term rate, abstention accuracy and latency on your own questions.",
+        abstract: "Source hit@1/@5, cited pages, answer terms and abstention on your own questions, per kind.",
         discussion: """
-            Each line of FILE is {"question": "...", "pages": [urls that answer it], "answer_terms": [words the answer \
-            should contain]}. An empty "pages" list means the collection does not answer it: the right reply is to abstain.
+            Each line of FILE is {"kind": "...", "question": "...", "pages": [pages that answer it], "answer_terms": [words \
+            the answer should contain]}. Pages are full URLs or site paths ("/docs/setup.html", matched against the URL's \
+            path). An empty "pages" list means the collection does not answer it: the right reply is to abstain. "kind" \
+            (factual, value, vocabulary, multi, offtopic, ...) is optional and groups the report.
             """
     )
 
@@ -27,31 +29,25 @@ struct EvalSiteCommand: AsyncParsableCommand {
     @Option(name: .customLong("top-k"), help: "Sources per question.")
     var topK = 5
 
+    @Flag(help: "Print one line per question (question, gold pages, sources, answer) after the table.")
+    var details = false
+
+    @OptionGroup var settings: RetrievalSettings
+
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: ModelOptions
 
-    struct Item: Decodable {
-        var question: String
-        var pages: [String]
-        var answerTerms: [String]?
-
-        enum CodingKeys: String, CodingKey {
-            case question, pages
-            case answerTerms = "answer_terms"
-        }
-    }
-
     func run() async throws {
         let reader = try LineReader(path: file)
-        var items: [Item] = []
+        var items: [SiteQuestion] = []
         var lineNumber = 0
         while let line = reader.next() {
             lineNumber += 1
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-            guard let item = try? JSONDecoder().decode(Item.self, from: Data(line.utf8)) else {
+            guard let item = try? JSONDecoder().decode(SiteQuestion.self, from: Data(line.utf8)) else {
                 throw CLIError("line \(lineNumber): expected {\"question\", \"pages\", \"answer_terms\"}")
             }
             items.append(item)
@@ -59,66 +55,57 @@ struct EvalSiteCommand: AsyncParsableCommand {
         guard !items.isEmpty else { throw CLIError("\(file) has no questions") }
         let services = try LocalServices(data: data, model: model)
         let id = try services.collectionID(named: collection, owner: user)
-        let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes))
-        let report = try await Self.evaluate(items, service: service, collectionID: id, topK: topK)
-        var table = TextTable(["metric", "value"])
-        table.add(["questions (answerable / not)", "\(report.answerable) / \(report.unanswerable)"])
-        table.add(["page hit@1", String(format: "%.3f", report.hitAt1)])
-        table.add(["page hit@5", String(format: "%.3f", report.hitAt5)])
-        table.add(["answer-term rate", String(format: "%.3f", report.termRate)])
-        table.add(["abstention accuracy", String(format: "%.3f", report.abstentionAccuracy)])
-        table.add(["latency p50 / p95 ms", String(format: "%.1f / %.1f", report.p50, report.p95)])
-        print(table.render())
-        if json {
-            try BenchSupport.printJSON([
-                "questions": items.count, "hit@1": BenchSupport.round(report.hitAt1, 4), "hit@5": BenchSupport.round(report.hitAt5, 4),
-                "answer_term_rate": BenchSupport.round(report.termRate, 4),
-                "abstention_accuracy": BenchSupport.round(report.abstentionAccuracy, 4),
-                "latency_p50_ms": BenchSupport.round(report.p50, 2), "latency_p95_ms": BenchSupport.round(report.p95, 2),
-            ])
-        }
-    }
-
-    struct Report {
-        var answerable = 0, unanswerable = 0
-        var hitAt1 = 0.0, hitAt5 = 0.0, termRate = 0.0, abstentionAccuracy = 0.0, p50 = 0.0, p95 = 0.0
-    }
-
-    static func evaluate(_ items: [Item], service: AskService, collectionID: Int64, topK: Int) async throws -> Report {
-        var report = Report()
-        var latencies: [Double] = []
-        var correctAbstentions = 0
-        var hits1 = 0, hits5 = 0
-        var termRates: [Double] = []
-        func same(_ a: String, _ b: String) -> Bool {
-            func trim(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }
-            return trim(a) == trim(b)
-        }
+        let configuration = try settings.apply(to: RetrievalConfiguration())
+        let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes,
+                                                      configuration: configuration))
+        var outcomes: [SiteOutcome] = []
         for item in items {
-            let result = try await service.ask(item.question, collectionID: collectionID, topK: topK)
-            latencies.append(result.timings.totalMilliseconds)
-            let expectAnswer = !item.pages.isEmpty
-            if result.answer.answerable == expectAnswer { correctAbstentions += 1 }
-            guard expectAnswer else {
-                report.unanswerable += 1
-                continue
-            }
-            report.answerable += 1
-            let sources = result.sources.map(\.chunk.url)
-            if let first = sources.first, item.pages.contains(where: { same($0, first) }) { hits1 += 1 }
-            if sources.prefix(5).contains(where: { source in item.pages.contains { same($0, source) } }) { hits5 += 1 }
-            if let terms = item.answerTerms, !terms.isEmpty {
-                let answer = result.answer.text.lowercased()
-                termRates.append(Double(terms.filter { answer.contains($0.lowercased()) }.count) / Double(terms.count))
-            }
+            let result = try await service.ask(item.question, collectionID: id, topK: topK, allowLLM: false)
+            outcomes.append(SiteOutcome(item: item, result: result))
         }
-        let answerable = Double(max(report.answerable, 1))
-        report.hitAt1 = Double(hits1) / answerable
-        report.hitAt5 = Double(hits5) / answerable
-        report.termRate = termRates.isEmpty ? 0 : termRates.reduce(0, +) / Double(termRates.count)
-        report.abstentionAccuracy = Double(correctAbstentions) / Double(items.count)
-        report.p50 = BenchSupport.percentile(latencies, 0.5)
-        report.p95 = BenchSupport.percentile(latencies, 0.95)
-        return report
+        let kinds = Array(Set(items.map(\.label))).sorted()
+        let groups = [("all", SiteScores(outcomes))] + kinds.map { kind in (kind, SiteScores(outcomes.filter { $0.item.label == kind })) }
+        print(Self.table(groups).render())
+        if details {
+            print("")
+            for outcome in outcomes { print(Self.detail(outcome)) }
+        }
+        if json {
+            var object = groups[0].1.json
+            object["per_kind"] = Dictionary(uniqueKeysWithValues: groups.dropFirst().map { ($0.0, $0.1.json) })
+            try BenchSupport.printJSON(object)
+        }
+    }
+
+    static func table(_ groups: [(String, SiteScores)]) -> TextTable {
+        var table = TextTable(["kind", "questions", "hit@1", "hit@5", "cited", "answer terms", "off-topic abstained",
+                               "false abstentions", "p50 / p95 ms"])
+        func share(_ value: Double, _ count: Int) -> String { count == 0 ? "—" : String(format: "%.3f", value) }
+        for (name, scores) in groups {
+            table.add([name, "\(scores.answerable) + \(scores.offTopic)", share(scores.hitAt1, scores.answerable),
+                       share(scores.hitAt5, scores.answerable), share(scores.citedHit, scores.answerable),
+                       share(scores.termRate, scores.answerable),
+                       scores.offTopic == 0 ? "—" : "\(scores.abstained) / \(scores.offTopic)",
+                       scores.answerable == 0 ? "—" : "\(scores.falselyAbstained) / \(scores.answerable)",
+                       String(format: "%.0f / %.0f", scores.p50, scores.p95)])
+        }
+        return table
+    }
+
+    /// One line per question: marks, the question, gold pages, source paths and the answer.
+    static func detail(_ outcome: SiteOutcome) -> String {
+        func path(_ url: String) -> String { URLComponents(string: url)?.path ?? url }
+        let marks: String
+        if outcome.item.isAnswerable {
+            marks = [outcome.hitAt1 ? "1" : "-", outcome.hitAt5 ? "5" : "-", outcome.citedHit ? "c" : "-",
+                     outcome.termFound == true ? "t" : "-", outcome.abstained ? "A" : "-"].joined()
+        } else {
+            marks = outcome.abstained ? "abstained" : "ANSWERED"
+        }
+        let answer = outcome.answer.replacingOccurrences(of: "\n", with: " ")
+        return "[\(marks)] \(outcome.item.label): \(outcome.item.question)\n    gold: \(outcome.item.pages.joined(separator: " "))"
+            + "  terms: \((outcome.item.answerTerms ?? []).joined(separator: ", "))"
+            + "\n    sources: \(outcome.sources.prefix(5).map(path).joined(separator: " "))"
+            + "\n    answer: \(answer.prefix(400))"
     }
 }

@@ -161,7 +161,7 @@ struct AskAPITests {
                 #expect((try? JSONSerialization.jsonObject(with: Data(data.utf8))) != nil, "data is not JSON: \(data)")
                 events.append((name, data))
             }
-            #expect(events.first?.0 == "citations")
+            #expect(events.map(\.0).prefix(2) == ["sources", "citations"])
             #expect(events.last?.0 == "done")
             let answer = events.filter { $0.0 == "answer" }.compactMap { event -> String? in
                 (try? JSONSerialization.jsonObject(with: Data(event.1.utf8)) as? [String: String])?["delta"]
@@ -170,11 +170,11 @@ struct AskAPITests {
             #expect(events.filter { $0.0 == "answer" }.count >= 1)
             // The Accept header asks for the stream too.
             let accept = try await alice.request("POST", "/ask", json: body, headers: [.init("Accept", "text/event-stream")])
-            #expect(accept.text.hasPrefix("event: citations"))
+            #expect(accept.text.hasPrefix("event: sources"))
         }
     }
 
-    @Test("GET /search ranks chunks with their dense, lexical and fused scores")
+    @Test("GET /search ranks chunks page by page, with their dense, lexical and fused scores")
     func search() async throws {
         try await withAskServer { alice in
             let reply = try await alice.get("/search?q=compost%20carbon%20nitrogen%20ratio&collection=garden&k=5")
@@ -182,8 +182,17 @@ struct AskAPITests {
             #expect(results.count == 5)
             #expect((results.first?["url"] as? String)?.hasSuffix("/topics/composting") == true)
             #expect(results.first?["dense"] is Double && results.first?["lexical"] is Double && results.first?["fused"] is Double)
-            let fused = results.compactMap { $0["fused"] as? Double }
-            #expect(fused == fused.sorted(by: >))
+            // Page by page: a page's chunks are together, best chunk first.
+            let urls = results.compactMap { $0["url"] as? String }
+            var seen: [String] = []
+            for url in urls where seen.last != url {
+                #expect(!seen.contains(url), "\(url) comes back after another page: \(urls)")
+                seen.append(url)
+            }
+            for url in seen {
+                let fused = results.filter { $0["url"] as? String == url }.compactMap { $0["fused"] as? Double }
+                #expect(fused == fused.sorted(by: >))
+            }
         }
     }
 

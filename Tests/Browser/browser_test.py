@@ -233,11 +233,29 @@ def run(b, args):
         fail("the snippet highlights none of the question's words")
     if "ms" not in d.find_element(By.ID, "answer-timings").text:
         fail("no timings under the answer")
+    if d.find_element(By.ID, "sources-section").get_attribute("hidden") is not None:
+        fail("the answer shows no source pages")
+    if d.find_element(By.ID, "sources-title").text != "Sources":
+        fail("the source list of an answer is not titled Sources")
+    sources = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#sources li a")]
+    if not sources or not sources[0].endswith("/topics/roses") or len(sources) > 5:
+        fail(f"the sources should start with /topics/roses and list at most 5 pages: {sources}")
     step("screenshots: " + b.viewport_screenshot("ask-1280x800", 1280, 800, mobile=False))
     step("screenshots: " + b.viewport_screenshot("ask-375x800", 375, 800, mobile=True))
     if not d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"):
         fail("the page does not fit 375 px without horizontal scrolling")
     b.set_viewport(1280, 800, mobile=False)
+
+    step("a question the pages do not cover: not found, with the closest pages")
+    ask(b, "How do I configure a Kubernetes ingress controller?")
+    status = d.find_element(By.ID, "answer-status")
+    if status.get_attribute("hidden") is not None or "Not found in these pages" not in status.text:
+        fail(f"the off-topic question was not shown as not found: {d.find_element(By.ID, 'answer').text!r}")
+    if d.find_element(By.ID, "sources-title").text != "Closest pages" or not d.find_elements(By.CSS_SELECTOR, "#sources li a"):
+        fail("an abstention must list the closest pages")
+    if d.find_elements(By.CSS_SELECTOR, "#citations li"):
+        fail("an abstention must not show citations")
+    step("screenshots: " + b.viewport_screenshot("notfound-1280x800", 1280, 800, mobile=False))
 
     step("the hostile page shows as text and never runs")
     ask(b, "Which flower works as a trap crop for aphids?")
@@ -253,9 +271,9 @@ def run(b, args):
 
     step("the history lists both questions and reopens an answer")
     history = d.find_elements(By.CSS_SELECTOR, "#history li button")
-    if len(history) != 2:
-        fail(f"the history holds {len(history)} questions, not 2")
-    history[1].click()
+    if len(history) != 3:
+        fail(f"the history holds {len(history)} questions, not 3")
+    history[2].click()
     b.wait(lambda d: "rose" in d.find_element(By.ID, "answer-question").text.lower(), 5, "the earlier answer to show again")
 
     step("plans: the quota shows, a dropped-in plan file is uploaded and listed")

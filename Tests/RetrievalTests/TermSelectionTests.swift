@@ -35,15 +35,17 @@ struct TermSelectionTests {
         configuration.lexicalPostingBudget = 6
         let retriever = Retriever(database: database, embedder: embedder, indexes: indexes, configuration: configuration)
 
-        #expect(try retriever.selectedPhrases("garden compost worm", collectionID: collection) == ["\"worm\"", "\"compost\""])
+        func selected(_ question: String, _ retriever: Retriever) throws -> [String] {
+            try retriever.selectedPhrases(retriever.weights(question, collectionID: collection), collectionID: collection)
+        }
+        #expect(try selected("garden compost worm", retriever) == ["\"worm\"", "\"compost\""])
         // Alone, even a term over the budget is searched.
-        #expect(try retriever.selectedPhrases("garden", collectionID: collection) == ["\"garden\""])
+        #expect(try selected("garden", retriever) == ["\"garden\""])
         // A collection no larger than the budget (or the budget off) keeps every term, in question order.
         configuration.lexicalPostingBudget = 20
-        #expect(try retriever.with(configuration).selectedPhrases("garden compost worm", collectionID: collection)
-                == ["\"garden\"", "\"compost\"", "\"worm\""])
+        #expect(try selected("garden compost worm", retriever.with(configuration)) == ["\"garden\"", "\"compost\"", "\"worm\""])
         configuration.lexicalPostingBudget = 0
-        #expect(try retriever.with(configuration).selectedPhrases("garden compost worm", collectionID: collection).count == 3)
+        #expect(try selected("garden compost worm", retriever.with(configuration)).count == 3)
         // The lexical search itself only returns chunks with a kept term.
         let hits = try retriever.lexicalSearch("garden compost worm", collectionID: collection)
         #expect(hits.count == 4)

@@ -77,9 +77,13 @@ struct SchemaTests {
         #expect(hits.allSatisfy { $0.score > 0 })
         #expect(try database.searchFullText(collectionID: second, query: "\"mulch\"", limit: 10).isEmpty)
         #expect(Set(try database.searchFullText(collectionID: second, query: "\"compost\"", limit: 10).map(\.id)) == Set(theirs))
-        // Term counts are estimates over every collection, and stop at the cap.
-        #expect(try database.chunkFrequencies(phrases: ["\"compost\"", "\"mulch\"", "\"tea\"", "\"beetroot\""], cap: 10) == [4, 2, 1, 0])
-        #expect(try database.chunkFrequencies(phrases: ["\"compost\""], cap: 1) == [1])
+        // Term counts are over every collection, tokenised as the index is ("Heaps" is "heap").
+        #expect(try database.termChunkCounts(["compost", "mulch", "tea", "beetroot", "Heaps"])
+                == ["compost": 4, "mulch": 2, "tea": 1, "beetroot": 0, "Heaps": 1])
+        #expect(try database.collectionContains(collectionID: first, word: "mulch"))
+        #expect(try !database.collectionContains(collectionID: second, word: "mulch"))
+        #expect(try database.vocabularyHasVariant(of: "mulching"))       // "mulch" is indexed
+        #expect(try !database.vocabularyHasVariant(of: "beetroots"))
     }
 
     @Test("the database file runs in WAL mode with foreign keys on")

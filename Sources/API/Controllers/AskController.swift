@@ -30,6 +30,8 @@ struct AskController {
         var answer: String
         var answerable: Bool
         var citations: [Citation]
+        var sources: [SourcePage]
+        var abstention: AbstentionBody?
         var timings: AskTimings
         var mode: String
         var confidence: Float
@@ -38,7 +40,7 @@ struct AskController {
         var fallbackReason: String?
 
         enum CodingKeys: String, CodingKey {
-            case answer, answerable, citations, timings, mode, confidence, usage
+            case answer, answerable, citations, sources, abstention, timings, mode, confidence, usage
             case citationCheck = "citation_check"
             case fallbackReason = "fallback_reason"
         }
@@ -47,6 +49,8 @@ struct AskController {
             answer = result.answer.text
             answerable = result.answer.answerable
             citations = result.answer.citations
+            sources = result.sources
+            abstention = result.answer.abstention.map { AbstentionBody(code: $0.code, message: $0.explanation) }
             timings = result.timings
             mode = result.mode
             confidence = result.answer.confidence
@@ -54,6 +58,12 @@ struct AskController {
             usage = result.completion.map(Usage.init)
             fallbackReason = result.fallbackReason
         }
+    }
+
+    /// Why a question was not answered.
+    struct AbstentionBody: Encodable {
+        var code: String
+        var message: String
     }
 
     /// What an LLM answer cost.
@@ -159,6 +169,7 @@ struct AskController {
             do {
                 let response = try await work.value
                 try await writer.write(ServerSentEvents.event("citations", response.citations))
+                try await writer.write(ServerSentEvents.event("sources", response.sources))
                 if let check = response.citationCheck { try await writer.write(ServerSentEvents.event("citation_check", check)) }
                 struct Done: Encodable {
                     var answer: String
@@ -181,19 +192,21 @@ struct AskController {
         })
     }
 
-    /// The same answer as server-sent events: `citations`, then `answer` deltas (one per
-    /// sentence), then `done` with the timings.
+    /// The same answer as server-sent events: `sources`, `citations`, then `answer` deltas
+    /// (one per cited passage), then `done` with the timings (and the abstention, if any).
     static func stream(_ response: AskResponse) throws -> Response {
-        var events = [try ServerSentEvents.event("citations", response.citations)]
+        var events = [try ServerSentEvents.event("sources", response.sources), try ServerSentEvents.event("citations", response.citations)]
         for piece in Self.pieces(of: response.answer) { events.append(try ServerSentEvents.event("answer", ["delta": piece])) }
         struct Done: Encodable {
             var answerable: Bool
+            var abstention: AbstentionBody?
             var timings: AskTimings
             var mode: String
             var confidence: Float
         }
-        events.append(try ServerSentEvents.event("done", Done(answerable: response.answerable, timings: response.timings,
-                                                              mode: response.mode, confidence: response.confidence)))
+        events.append(try ServerSentEvents.event("done", Done(answerable: response.answerable, abstention: response.abstention,
+                                                              timings: response.timings, mode: response.mode,
+                                                              confidence: response.confidence)))
         return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { [events] writer in
             for event in events { try await writer.write(event) }
             try await writer.finish(nil)

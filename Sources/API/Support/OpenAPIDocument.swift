@@ -65,12 +65,23 @@ enum OpenAPIDocument {
                                 "mode": { "enum": ["auto", "extractive"], "default": "auto" } }
               },
               "Answer": {
-                "type": "object", "required": ["answer", "answerable", "citations", "timings"],
+                "type": "object", "required": ["answer", "answerable", "citations", "sources", "timings", "mode", "confidence"],
                 "properties": {
                   "answer": { "type": "string" }, "answerable": { "type": "boolean" },
-                  "citations": { "type": "array", "items": { "type": "object", "properties": {
+                  "mode": { "enum": ["extractive", "llm"] }, "confidence": { "type": "number" },
+                  "abstention": { "type": "object", "description": "Why the question was not answered (only when answerable is false)",
+                                  "properties": { "code": { "enum": ["no_sources", "no_passage", "low_similarity", "term_not_in_collection",
+                                                                     "term_not_in_sources"] },
+                                                  "message": { "type": "string" } } },
+                  "citations": { "type": "array", "description": "What the answer quotes, numbered as its [n] markers", "items": { "type": "object", "properties": {
                     "n": { "type": "integer" }, "url": { "type": "string" }, "title": { "type": "string" },
-                    "heading": { "type": "string" }, "snippet": { "type": "string" }, "score": { "type": "number" } } } },
+                    "heading": { "type": "string" }, "snippet": { "type": "string" }, "score": { "type": "number" },
+                    "chunk_id": { "type": "integer" } } } },
+                  "sources": { "type": "array", "description": "The top pages behind the answer (or the closest pages when it abstains), best first",
+                    "items": { "type": "object", "properties": {
+                    "rank": { "type": "integer" }, "url": { "type": "string" }, "title": { "type": "string" },
+                    "heading": { "type": "string" }, "passage": { "type": "string" }, "score": { "type": "number" },
+                    "chunk_id": { "type": "integer" } } } },
                   "timings": { "type": "object", "properties": { "embed_ms": { "type": "number" }, "search_ms": { "type": "number" },
                                                                  "answer_ms": { "type": "number" }, "total_ms": { "type": "number" } } }
                 }
@@ -136,7 +147,7 @@ enum OpenAPIDocument {
               "responses": { "202": { "description": "Cancellation requested" }, "404": { "$ref": "#/components/responses/Error" } } } },
             "/collections": { "get": { "summary": "The user's collections with document and chunk counts", "security": [{ "bearer": [] }],
               "responses": { "200": { "description": "Collections", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Collection" } } } } } } } },
-            "/ask": { "post": { "summary": "Answer a question from a collection, with citations (SSE with stream: true or Accept: text/event-stream: events citations, answer, done)", "security": [{ "bearer": [] }],
+            "/ask": { "post": { "summary": "Answer a question from a collection, with citations and source pages (SSE with stream: true or Accept: text/event-stream: events sources, citations, answer, done)", "security": [{ "bearer": [] }],
               "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AskRequest" } } } },
               "responses": { "200": { "description": "Answer", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Answer" } },
                                                                          "text/event-stream": { "schema": { "type": "string" } } } },
