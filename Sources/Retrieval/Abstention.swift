@@ -58,8 +58,12 @@ extension Retriever {
                     if try database.vocabularyHasVariant(of: term) { continue }
                     return .termNotInCollection(term)
                 }
-                // A name must also be on one of the best pages (a spelling variant counts).
-                if weights.profile.names.contains(term), try !database.documentsContain(documentIDs: pages, word: term) {
+                // A rare name must also be on one of the best pages: if the collection mentions
+                // it only in passing (MySQL in PostgreSQL's manual), a question about it is about
+                // something else. (A common one — an acronym all over a scientific corpus — may
+                // be spelled out on the pages that answer.)
+                if weights.profile.names.contains(term), count <= configuration.rareNameChunks,
+                   try !database.documentsContain(documentIDs: pages, word: term) {
                     return .termNotInSources(term)
                 }
             }

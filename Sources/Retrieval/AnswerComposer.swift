@@ -196,16 +196,20 @@ public struct AnswerComposer: Sendable {
             let chunk = item.hit.chunk
             let lastHeading = chunk.headingPath.components(separatedBy: " › ").last ?? ""
             let pageContext = QuestionWeights.stems(of: chunk.title + " " + chunk.headingPath)
+            var contextOfTerm: [String: Set<String>] = [:]
             let blocks = Passages.blocks(text: chunk.text, layout: chunk.layout)
             for passage in Passages.passages(of: blocks, source: source, maxSentences: configuration.maxPassageSentences,
                                              maxCodeLines: configuration.maxQuotedCodeLines) {
-                let words = passage.text.split(whereSeparator: \.isWhitespace).count
-                guard passage.kind != .prose || words >= configuration.minPassageWords else { continue }
-                let own = QuestionWeights.stems(of: passage.text)
+                guard passage.kind != .prose || passage.words >= configuration.minPassageWords else { continue }
+                let own = passage.stems
                 // A passage must say something about the question itself, not only sit under
                 // the right heading or term ("New in version 3.2." under `lru_cache`).
                 guard total == 0 || weights.weight(of: own) > 0 else { continue }
-                let context = pageContext.union(QuestionWeights.stems(of: (passage.term ?? "") + " " + lastHeading)).subtracting(own)
+                let termKey = passage.term ?? ""
+                if contextOfTerm[termKey] == nil {
+                    contextOfTerm[termKey] = pageContext.union(QuestionWeights.stems(of: termKey + " " + lastHeading))
+                }
+                let context = (contextOfTerm[termKey] ?? pageContext).subtracting(own)
                 var lexical = 0.0
                 if total > 0 { lexical = (weights.weight(of: own) + configuration.contextTermShare * weights.weight(of: context)) / total }
                 var rare = 0.0
@@ -226,7 +230,7 @@ public struct AnswerComposer: Sendable {
         var inputs: [String] = []
         var selected: [Candidate] = []
         var perPage: [Int: Int] = [:]
-        for candidate in candidates {
+        for candidate in candidates.prefix(configuration.passagesConsidered) {
             if selected.contains(where: { $0.passage.overlaps(candidate.passage) }) { continue }
             if perPage[candidate.page, default: 0] >= configuration.passagesPerPage { continue }
             let chunk = chunks[candidate.passage.source].hit.chunk

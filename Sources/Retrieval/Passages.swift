@@ -7,8 +7,6 @@ struct Passage {
     enum Kind { case prose, row, code }
 
     var kind: Kind
-    /// The quoted text.
-    var text: String
     /// The sentences of the prose run it comes from (consecutive paragraphs and list items
     /// under one term), or its one row or code block.
     var run: [String]
@@ -23,6 +21,12 @@ struct Passage {
     /// What follows the run in the chunk when it is a code block or table rows: quoted along
     /// when the passage ends by announcing it ("…, run:").
     var follower: String?
+    /// The stems of `text`'s words (`QuestionWeights.stems`), and how many words it has.
+    var stems: Set<String> = []
+    var words = 0
+
+    /// The quoted text (built when needed: most passages are scored and dropped).
+    var text: String { sentences == 1 ? run[position] : run[position..<(position + sentences)].joined(separator: " ") }
 
     /// Whether the two share a sentence (or are the same row or code block).
     func overlaps(_ other: Passage) -> Bool {
@@ -50,7 +54,6 @@ struct Passage {
         var grown = self
         grown.position = start
         grown.sentences = end - start
-        grown.text = run[start..<end].joined(separator: " ")
         return grown
     }
 
@@ -115,8 +118,9 @@ enum Passages {
                 index += 1
             case .tableRow, .code:
                 if block.kind == .tableRow || block.text.lineCount <= maxCodeLines {
-                    passages.append(Passage(kind: block.kind == .code ? .code : .row, text: block.text, run: [block.text], term: block.term,
-                                            source: source, block: run, position: 0, sentences: 1))
+                    passages.append(Passage(kind: block.kind == .code ? .code : .row, run: [block.text], term: block.term,
+                                            source: source, block: run, position: 0, sentences: 1,
+                                            stems: QuestionWeights.stems(of: block.text), words: wordCount(block.text)))
                 }
                 run += 1
                 index += 1
@@ -129,11 +133,18 @@ enum Passages {
                 }
                 let follower = end < blocks.count && !isProse(blocks[end].kind) && blocks[end].term == block.term
                     ? followingText(blocks[end...], maxCodeLines: maxCodeLines) : nil
+                // Each sentence is stemmed once; a window's stems are its sentences' together.
+                let sentenceStems = sentences.map(QuestionWeights.stems(of:))
+                let sentenceWords = sentences.map(wordCount)
                 for start in sentences.indices {
+                    var stems = Set<String>()
+                    var words = 0
                     for length in 1...maxSentences where start + length <= sentences.count {
-                        passages.append(Passage(kind: .prose, text: sentences[start..<(start + length)].joined(separator: " "), run: sentences,
-                                                term: block.term, source: source, block: run, position: start, sentences: length,
-                                                follower: start + length == sentences.count ? follower : nil))
+                        stems.formUnion(sentenceStems[start + length - 1])
+                        words += sentenceWords[start + length - 1]
+                        passages.append(Passage(kind: .prose, run: sentences, term: block.term, source: source, block: run, position: start,
+                                                sentences: length, follower: start + length == sentences.count ? follower : nil,
+                                                stems: stems, words: words))
                     }
                 }
                 run += 1
@@ -141,6 +152,10 @@ enum Passages {
             }
         }
         return passages
+    }
+
+    static func wordCount(_ text: String) -> Int {
+        text.split(whereSeparator: \.isWhitespace).count
     }
 
     /// The code block, or the first rows of the table, that a run announces.

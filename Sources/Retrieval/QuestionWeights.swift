@@ -41,7 +41,7 @@ public struct QuestionWeights: Sendable {
 
     /// Stems of `text`'s words (the unit all matching is done in).
     public static func stems(of text: String) -> Set<String> {
-        Set(QueryTerms.terms(text, limit: 10_000).map(PorterStemmer.stem))
+        QueryTerms.stems(text)
     }
 
     /// The share of `terms` found in `stems` (0 for no terms), unweighted.

@@ -45,7 +45,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     // Page ranking (see `PageRanking`; tuned on the dev sets in bench/sites).
 
     /// Fused chunks loaded and grouped into pages.
-    public var pageCandidates = 60
+    public var pageCandidates = 40
     /// Share of a page's second-best chunk added to its best.
     public var pageSecondChunkWeight = 0.1
     /// Weight of the question's (IDF-weighted) terms found in the page title.
@@ -77,7 +77,9 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     public var passageDenseWeight = 1.0
     /// Word pieces of passages embedded per question (their cosine joins the score); this
     /// bounds the answer step's latency.
-    public var passageTokenBudget = 128
+    public var passageTokenBudget = 96
+    /// The best passages by pre-score that may be embedded (the rest are not tokenised at all).
+    public var passagesConsidered = 16
     /// A quoted prose passage is grown to this many sentences of its paragraph (when they fit
     /// `maxAnswerWords`): a coherent window rather than a lone sentence.
     public var minAnswerSentences = 3
@@ -88,6 +90,9 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     public var passagesPerPage = 2
     /// A passage from a second page joins the answer at this share of the best one's score.
     public var secondPassageRatio = 0.9
+    /// A name the question depends on that occurs in at most this many chunks must be on one
+    /// of the best pages, or the question is not answered (see `Retriever.abstention`).
+    public var rareNameChunks = 5
     /// Abstain when the best passage's cosine similarity to the question (in its context) is
     /// below this: it matched words, not meaning.
     public var minPassageSimilarity = 0.2
@@ -127,11 +132,13 @@ public struct RetrievalConfiguration: Sendable, Equatable {
         case "passage_token_budget": passageTokenBudget = Int(try number())
         case "second_passage_ratio": secondPassageRatio = try number()
         case "passages_per_page": passagesPerPage = Int(try number())
+        case "passages_considered": passagesConsidered = Int(try number())
         case "min_answer_sentences": minAnswerSentences = Int(try number())
         case "max_answer_words": maxAnswerWords = Int(try number())
         case "snippet_characters": snippetCharacters = Int(try number())
         case "abstain_below": abstainBelow = Float(try number())
         case "min_passage_similarity": minPassageSimilarity = try number()
+        case "rare_name_chunks": rareNameChunks = Int(try number())
         case "title_weight": fullTextWeights.title = try number()
         case "heading_weight": fullTextWeights.heading = try number()
         default: throw RetrievalError.invalidSetting("\(name) is not a tunable setting")

@@ -71,20 +71,25 @@ public enum PorterStemmer {
         }
 
         /// Whether the word ends with `suffix`; sets `j` to the end of what precedes it.
-        mutating func ends(_ suffix: String) -> Bool {
-            let s = Array(suffix.utf8)
-            guard s.count <= letters.count, letters.suffix(s.count).elementsEqual(s) else { return false }
-            j = letters.count - s.count - 1
+        mutating func ends(_ suffix: [UInt8]) -> Bool {
+            guard suffix.count <= letters.count, letters.suffix(suffix.count).elementsEqual(suffix) else { return false }
+            j = letters.count - suffix.count - 1
             return true
         }
 
-        /// Replaces what follows `j` with `replacement`.
-        mutating func setTo(_ replacement: String) {
-            letters.removeSubrange((j + 1)...)
-            letters.append(contentsOf: replacement.utf8)
+        mutating func ends(_ suffix: StaticString) -> Bool {
+            ends(suffix.withUTF8Buffer { Array($0) })
         }
 
-        mutating func replace(_ replacement: String) { if measure() > 0 { setTo(replacement) } }
+        /// Replaces what follows `j` with `replacement`.
+        mutating func setTo(_ replacement: [UInt8]) {
+            letters.removeSubrange((j + 1)...)
+            letters.append(contentsOf: replacement)
+        }
+
+        mutating func setTo(_ replacement: StaticString) { setTo(replacement.withUTF8Buffer { Array($0) }) }
+
+        mutating func replace(_ replacement: [UInt8]) { if measure() > 0 { setTo(replacement) } }
 
         mutating func step1ab() {
             if letters[k] == UInt8(ascii: "s") {
@@ -112,17 +117,23 @@ public enum PorterStemmer {
             if ends("y") && vowelInStem() { letters[k] = UInt8(ascii: "i") }
         }
 
-        static let step2Rules: [(String, String)] = [
+        static let step2Rules: [([UInt8], [UInt8])] = bytes([
             ("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("izer", "ize"), ("bli", "ble"),
             ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous"), ("ization", "ize"), ("ation", "ate"),
             ("ator", "ate"), ("alism", "al"), ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous"), ("aliti", "al"),
             ("iviti", "ive"), ("biliti", "ble"), ("logi", "log"),
-        ]
-        static let step3Rules: [(String, String)] = [
+        ])
+        static let step3Rules: [([UInt8], [UInt8])] = bytes([
             ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""), ("ness", ""),
-        ]
-        static let step4Suffixes = ["al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion",
-                                    "ou", "ism", "ate", "iti", "ous", "ive", "ize"]
+        ])
+        /// Longest first: the longest matching suffix decides ("ement" before "ment" before "ent").
+        static let step4Suffixes: [[UInt8]] = ["al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion",
+                                               "ou", "ism", "ate", "iti", "ous", "ive", "ize"].map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        static let ion = Array("ion".utf8)
+
+        static func bytes(_ rules: [(String, String)]) -> [([UInt8], [UInt8])] {
+            rules.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+        }
 
         mutating func step2() {
             guard letters.count > 2 else { return }
@@ -140,9 +151,8 @@ public enum PorterStemmer {
         }
 
         mutating func step4() {
-            // The longest matching suffix decides ("ement" before "ment" before "ent").
-            for suffix in Self.step4Suffixes.sorted(by: { $0.count > $1.count }) where ends(suffix) {
-                if suffix == "ion" {
+            for suffix in Self.step4Suffixes where ends(suffix) {
+                if suffix == Self.ion {
                     guard j >= 0, letters[j] == UInt8(ascii: "s") || letters[j] == UInt8(ascii: "t") else { return }
                 }
                 if measure() > 1 { letters.removeSubrange((j + 1)...) }

@@ -31,6 +31,37 @@ public enum QueryTerms {
         return terms
     }
 
+    /// The Porter stems of `text`'s topic words (as `terms` finds them, without a limit): the
+    /// unit answer passages are matched in. ASCII text takes a byte-level path (the answer
+    /// step stems every candidate sentence of every question); other text goes through `terms`.
+    public static func stems(_ text: String) -> Set<String> {
+        guard text.utf8.allSatisfy({ $0 < 128 }) else { return Set(terms(text, limit: .max).map(PorterStemmer.stem)) }
+        var stems = Set<String>()
+        var lowered = text.lowercased()
+        lowered.withUTF8 { bytes in
+            var start = -1
+            func flush(_ end: Int) {
+                guard start >= 0 else { return }
+                defer { start = -1 }
+                let length = end - start
+                guard length >= 2 || (length == 1 && bytes[start] >= 48 && bytes[start] <= 57) else { return }
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                if !stopwords.contains(word) { stems.insert(PorterStemmer.stem(word)) }
+            }
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                let isWordByte = (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57)
+                if isWordByte {
+                    if start < 0 { start = index }
+                } else {
+                    flush(index)
+                }
+            }
+            flush(bytes.count)
+        }
+        return stems
+    }
+
     /// An FTS5 query matching any of `terms`: each one quoted (so no term can act as an FTS
     /// operator or column filter) and joined with OR. Nil when there is nothing to search.
     public static func ftsQuery(_ terms: [String]) -> String? {

@@ -44,7 +44,8 @@ public struct QuestionProfile: Sendable, Equatable {
         names = specific.filter(\.isName).map(\.term)
     }
 
-    /// See `specificTerms`.
+    /// See `specificTerms`. Hyphenated words are judged by their parts ("HIV-positive" is the
+    /// name "hiv"; "7-day-old" is no name), and quantities ("100g", "40mg/day", "5%") are no names.
     static func specificTerms(in question: String, isKnownWord: ((String) -> Bool)?) -> [(term: String, isName: Bool)] {
         var found: [(term: String, isName: Bool)] = []
         let words = question.split(whereSeparator: \.isWhitespace).map(String.init)
@@ -52,20 +53,36 @@ public struct QuestionProfile: Sendable, Equatable {
             var word = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’()[]{},;:!?"))
             if word.hasSuffix("'s") || word.hasSuffix("’s") { word = String(word.dropLast(2)) }
             while let last = word.last, ".".contains(last) { word.removeLast() }
-            guard word.count >= 2, word.contains(where: \.isLetter) else { continue }
-            let lower = word.lowercased()
-            guard !QueryTerms.stopwords.contains(lower), lower != "i" else { continue }
-            let inner = word.dropFirst()
-            let capitalised = word.first?.isUppercase == true && (index > 0 || inner.contains(where: \.isUppercase))
-            let codeLike = word.contains(where: { "._#+/".contains($0) }) || (word.contains(where: \.isNumber) && word.contains(where: \.isLetter))
-                || inner.contains(where: \.isUppercase)
-            // Unknown: no form of the word is whole in the vocabulary ("folders" and "configure"
-            // are known through "folder" and "configured"; "goroutine" is not).
-            let unknown = isKnownWord.map { known in !known(lower) } ?? false
-            if capitalised || codeLike || unknown, !found.contains(where: { $0.term == lower }) {
-                found.append((lower, capitalised || codeLike))
+            let parts = word.contains("-") && !word.hasPrefix("-") ? word.split(separator: "-").map(String.init) : [word]
+            for (offset, part) in parts.enumerated() {
+                guard let judged = judge(part, sentenceStart: index == 0 && offset == 0, isKnownWord: isKnownWord),
+                      !found.contains(where: { $0.term == judged.term }) else { continue }
+                found.append(judged)
             }
         }
         return found
+    }
+
+    /// One word: specific or not, and whether it is a name.
+    static func judge(_ word: String, sentenceStart: Bool, isKnownWord: ((String) -> Bool)?) -> (term: String, isName: Bool)? {
+        guard word.count >= 2, word.contains(where: \.isLetter), !isQuantity(word) else { return nil }
+        let lower = word.lowercased()
+        guard !QueryTerms.stopwords.contains(lower), lower != "i" else { return nil }
+        let inner = word.dropFirst()
+        let capitalised = word.first?.isUppercase == true && (!sentenceStart || inner.contains(where: \.isUppercase))
+        let codeLike = word.contains(where: { "._#+/".contains($0) }) || (word.contains(where: \.isNumber) && word.contains(where: \.isLetter))
+            || inner.contains(where: \.isUppercase)
+        // Unknown: no form of the word is whole in the vocabulary ("folders" and "configure"
+        // are known through "folder" and "configured"; "goroutine" is not).
+        let unknown = isKnownWord.map { known in !known(lower) } ?? false
+        guard capitalised || codeLike || unknown else { return nil }
+        return (lower, capitalised || codeLike)
+    }
+
+    /// A number with at most a short unit: "100g", "40mg/day", "2.5ms", "5%", "64KiB".
+    static func isQuantity(_ word: String) -> Bool {
+        guard let first = word.first, first.isNumber else { return false }
+        let unit = word.drop { $0.isNumber || $0 == "." || $0 == "," }
+        return unit.split(separator: "/").allSatisfy { $0.count <= 4 && $0.allSatisfy { $0.isLetter || $0 == "%" } }
     }
 }

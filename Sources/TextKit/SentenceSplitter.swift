@@ -7,6 +7,7 @@ import Foundation
 ///
 /// A rule-based splitter in the spirit of Punkt (Kiss & Strunk 2006) without its trained
 /// model: good enough to pick chunk boundaries and answer sentences, and fully deterministic.
+/// Works on Unicode scalars (the answer step splits every candidate chunk per question).
 public enum SentenceSplitter {
     static let abbreviations: Set<String> = [
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "vs", "etc", "e.g", "i.e", "cf", "al",
@@ -15,64 +16,77 @@ public enum SentenceSplitter {
         "dec", "u.s", "u.k", "e.u", "ph.d", "a.m", "p.m", "resp", "ref", "refs", "eq", "eqs", "ch", "sec",
     ]
 
+    static func isTerminator(_ s: Unicode.Scalar) -> Bool { s == "." || s == "!" || s == "?" || s == "…" }
+    static func isCJKTerminator(_ s: Unicode.Scalar) -> Bool { s == "。" || s == "！" || s == "？" }
+    static func isCloser(_ s: Unicode.Scalar) -> Bool { isTerminator(s) || "\"'”’)]".unicodeScalars.contains(s) }
+    static func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace }
+
     /// The sentences of `text`, trimmed, in order (empty pieces dropped).
     public static func split(_ text: String) -> [String] {
-        let characters = Array(text)
+        let scalars = Array(text.unicodeScalars)
         var sentences: [String] = []
         var start = 0
         var index = 0
-        while index < characters.count {
-            let character = characters[index]
-            if "。！？".contains(character) {
-                append(characters[start...index], to: &sentences)
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if isCJKTerminator(scalar) {
+                append(scalars[start...index], to: &sentences)
                 start = index + 1
-            } else if ".!?…".contains(character) {
+            } else if isTerminator(scalar) {
                 // Consume a run of terminators and closing quotes/brackets: `?!`, `..."`, `.)`.
                 var end = index
-                while end + 1 < characters.count, ".!?…\"'”’)]".contains(characters[end + 1]) { end += 1 }
+                while end + 1 < scalars.count, isCloser(scalars[end + 1]) { end += 1 }
                 let next = end + 1
-                if next >= characters.count {
+                if next >= scalars.count {
                     index = end
-                } else if characters[next].isWhitespace, isBoundary(characters, terminator: index, next: next) {
-                    append(characters[start...end], to: &sentences)
+                } else if isSpace(scalars[next]), isBoundary(scalars, terminator: index, next: next) {
+                    append(scalars[start...end], to: &sentences)
                     start = next
                     index = end
                 }
-            } else if character == "\n", index + 1 < characters.count, characters[index + 1] == "\n" {
-                append(characters[start..<index], to: &sentences)
+            } else if scalar == "\n", index + 1 < scalars.count, scalars[index + 1] == "\n" {
+                append(scalars[start..<index], to: &sentences)
                 start = index + 1
             }
             index += 1
         }
-        if start < characters.count { append(characters[start...], to: &sentences) }
+        if start < scalars.count { append(scalars[start...], to: &sentences) }
         return sentences
     }
 
-    private static func append(_ slice: ArraySlice<Character>, to sentences: inout [String]) {
-        let sentence = String(slice).trimmingCharacters(in: .whitespacesAndNewlines)
-        if !sentence.isEmpty { sentences.append(sentence) }
+    private static func append(_ slice: ArraySlice<Unicode.Scalar>, to sentences: inout [String]) {
+        var lower = slice.startIndex, upper = slice.endIndex
+        while lower < upper, isSpace(slice[lower]) { lower += 1 }
+        while upper > lower, isSpace(slice[upper - 1]) { upper -= 1 }
+        guard lower < upper else { return }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: slice[lower..<upper])
+        sentences.append(String(view))
     }
 
     /// Whether the terminator at `terminator` ends a sentence, given the first non-space
-    /// character after it.
-    private static func isBoundary(_ characters: [Character], terminator: Int, next: Int) -> Bool {
+    /// scalar after it.
+    private static func isBoundary(_ scalars: [Unicode.Scalar], terminator: Int, next: Int) -> Bool {
         var after = next
-        while after < characters.count, characters[after].isWhitespace { after += 1 }
-        guard after < characters.count else { return true }
-        let following = characters[after]
+        while after < scalars.count, isSpace(scalars[after]) { after += 1 }
+        guard after < scalars.count else { return true }
+        let following = scalars[after].properties
+        let isLetter = following.isAlphabetic
         // A new sentence starts with a capital, a digit, a quote or bracket, a letter of a
         // script without case (CJK, Arabic, …) — or a lowercase letter only after ! or ?.
-        let startsSentence = following.isUppercase || following.isNumber || "\"'“‘([".contains(following)
-            || !following.isLetter || !following.isLowercase
-        guard characters[terminator] == "." else { return startsSentence || following.isLetter }
+        let startsSentence = following.isUppercase || following.numericType != nil || "\"'“‘([".unicodeScalars.contains(scalars[after])
+            || !isLetter || !following.isLowercase
+        guard scalars[terminator] == "." else { return startsSentence || isLetter }
         guard startsSentence else { return false }
         // The word ending with this full stop.
         var wordStart = terminator
-        while wordStart > 0, !characters[wordStart - 1].isWhitespace, characters[wordStart - 1] != "(" { wordStart -= 1 }
-        let word = String(characters[wordStart..<terminator]).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"'“‘(["))
+        while wordStart > 0, !isSpace(scalars[wordStart - 1]), scalars[wordStart - 1] != "(" { wordStart -= 1 }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[wordStart..<terminator])
+        let word = String(view).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"'“‘(["))
         if abbreviations.contains(word) { return false }
         // A single initial ("J. Smith"), but not a one-letter sentence end like "plan B."
-        if word.count == 1, word.first?.isLetter == true, characters[wordStart].isUppercase { return false }
+        if word.count == 1, word.first?.isLetter == true, scalars[wordStart].properties.isUppercase { return false }
         return true
     }
 }

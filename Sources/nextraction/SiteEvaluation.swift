@@ -39,6 +39,7 @@ struct SiteOutcome {
     /// Whether an answer term occurs in the answer or its cited snippets (nil: no terms given).
     var termFound: Bool?
     var milliseconds: Double
+    var timings: AskTimings
 
     var hitAt1: Bool { sources.first.map(item.isGold) ?? false }
     var hitAt5: Bool { sources.prefix(5).contains(where: item.isGold) }
@@ -53,6 +54,7 @@ struct SiteOutcome {
         let quoted = ([result.answer.text] + result.answer.citations.map(\.snippet)).joined(separator: "\n")
         termFound = (item.answerTerms ?? []).isEmpty ? nil : (item.answerTerms ?? []).contains { Self.contains(quoted, term: $0) }
         milliseconds = result.timings.totalMilliseconds
+        timings = result.timings
     }
 
     /// Whether `term` occurs in `text` as a whole word or phrase, ignoring case ("4" does not
@@ -80,6 +82,8 @@ struct SiteScores {
     /// Off-topic questions that were abstained on, and answerable ones that were.
     var abstained = 0, falselyAbstained = 0
     var p50 = 0.0, p95 = 0.0
+    /// Median milliseconds of each stage: embedding the question, searching, answering.
+    var stageP50 = (embed: 0.0, search: 0.0, answer: 0.0)
 
     init(_ outcomes: [SiteOutcome]) {
         let answerable = outcomes.filter(\.item.isAnswerable)
@@ -95,6 +99,9 @@ struct SiteScores {
         let latencies = outcomes.map(\.milliseconds)
         p50 = BenchSupport.percentile(latencies, 0.5)
         p95 = BenchSupport.percentile(latencies, 0.95)
+        stageP50 = (BenchSupport.percentile(outcomes.map(\.timings.embedMilliseconds), 0.5),
+                    BenchSupport.percentile(outcomes.map(\.timings.searchMilliseconds), 0.5),
+                    BenchSupport.percentile(outcomes.map(\.timings.answerMilliseconds), 0.5))
     }
 
     /// Abstentions on off-topic questions, as a share (1 when there are none).
@@ -109,6 +116,8 @@ struct SiteScores {
             "abstained_offtopic": abstained, "abstention_rate": BenchSupport.round(abstentionRate, 4),
             "false_abstentions": falselyAbstained, "false_abstention_rate": BenchSupport.round(falseAbstentionRate, 4),
             "latency_p50_ms": BenchSupport.round(p50, 2), "latency_p95_ms": BenchSupport.round(p95, 2),
+            "embed_p50_ms": BenchSupport.round(stageP50.embed, 2), "search_p50_ms": BenchSupport.round(stageP50.search, 2),
+            "answer_p50_ms": BenchSupport.round(stageP50.answer, 2),
         ]
     }
 }

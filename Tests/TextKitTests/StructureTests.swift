@@ -63,6 +63,9 @@ struct StructureTests {
         #expect(!maven.asksForValue)
         let go = QuestionProfile("How do I start a goroutine?", isKnownWord: isKnown)
         #expect(go.specificTerms == ["goroutine"] && go.names.isEmpty)
+        // Quantities are no names; hyphenated words are judged by their parts.
+        let claim = QuestionProfile("A 100g dose of 40mg/day helps 7-day-old HIV-positive patients?", isKnownWord: { _ in true })
+        #expect(claim.specificTerms == ["hiv"] && claim.names == ["hiv"])
         // Names come before unknown words.
         #expect(QuestionProfile("How do I start a goroutine in Kotlin?", isKnownWord: isKnown).specificTerms == ["kotlin", "goroutine"])
         let value = QuestionProfile("What is the default maximum number of clients?", isKnownWord: isKnown)
@@ -72,5 +75,16 @@ struct StructureTests {
         // The first word of a sentence is capitalised by grammar, not because it is a name.
         #expect(QuestionProfile("Configure the exchange", isKnownWord: isKnown).specificTerms.isEmpty)
         #expect(QuestionProfile("Set up RabbitMQ's exchange", isKnownWord: isKnown).specificTerms == ["rabbitmq"])
+    }
+}
+
+@Suite("Stems of text")
+struct StemSetTests {
+    @Test("the fast stem set equals the stems of the query terms, for ASCII and other scripts")
+    func sameAsTerms() {
+        for text in ["How do I configure the servers' connections? 2 servers, 10 ports.", "Crème brûlée à la française — été 2024",
+                     "lru_cache(maxsize=128) and os.walk()", "Привет, как дела у тебя сегодня", "a 1 I x"] {
+            #expect(QueryTerms.stems(text) == Set(QueryTerms.terms(text, limit: 10_000).map(PorterStemmer.stem)), "\(text)")
+        }
     }
 }
