@@ -5,9 +5,25 @@ import NexNumerics
 import Storage
 import TextKit
 
-/// LLM results kept in SQLite: exact (a hash of provider, model, messages and parameters)
-/// and semantic (the step's prompt embedding; reused when the cosine similarity with a
-/// cached prompt's is at least `semanticThreshold`, same provider and model).
+/// Whose cached result it is and what, besides the prompt, shaped it. A cached result is only
+/// ever served within one scope: never to another user, never for another context.
+public struct CacheScope: Sendable, Hashable {
+    public var userID: Int64
+    /// SHA-256 of everything besides the prompt that shapes the answer (retrieved context with
+    /// its collection and chunk ids, outputs of the steps this one depends on).
+    public var fingerprint: String
+
+    public init(userID: Int64, shapedBy parts: [String]) {
+        self.userID = userID
+        fingerprint = ContentHash.sha256(parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "\u{1}"))
+    }
+}
+
+/// LLM results kept in SQLite, per user and scope: exact (a hash of scope, provider, model,
+/// messages and parameters) and semantic (the step's prompt embedding; reused when the cosine
+/// similarity with a cached prompt's is at least `semanticThreshold`, same scope, provider and
+/// model). A prompt longer than the model's input is never matched semantically: its tail
+/// would take no part in the match.
 public struct CompletionCache: Sendable {
     public let database: AppDatabase
     public let embedder: (any Embedder)?
@@ -21,19 +37,28 @@ public struct CompletionCache: Sendable {
         self.semanticThreshold = semanticThreshold
     }
 
-    static func key(provider: String, model: String, request: ChatRequest) -> String {
-        var text = "\(provider)\u{1}\(model)\u{1}\(request.maxTokens)\u{1}\(request.temperature)"
+    static func key(scope: CacheScope, provider: String, model: String, request: ChatRequest) -> String {
+        var text = "\(scope.userID)\u{1}\(scope.fingerprint)\u{1}\(provider)\u{1}\(model)\u{1}\(request.maxTokens)\u{1}\(request.temperature)"
         for message in request.messages { text += "\u{1}\(message.role.rawValue)\u{2}\(message.content)" }
         return ContentHash.sha256(text)
     }
 
-    func exact(provider: String, model: String, request: ChatRequest) throws -> ChatResult? {
-        try database.cachedCompletion(key: Self.key(provider: provider, model: model, request: request)).flatMap(Self.decode)
+    func exact(provider: String, model: String, request: ChatRequest, scope: CacheScope) throws -> ChatResult? {
+        try database.cachedCompletion(key: Self.key(scope: scope, provider: provider, model: model, request: request), userID: scope.userID)
+            .flatMap(Self.decode)
     }
 
-    func semantic(provider: String, model: String, vector: [Float]) throws -> ChatResult? {
+    /// The prompt's embedding for a semantic lookup, or nil when there is no model or the
+    /// prompt does not fit the model's input whole.
+    func semanticVector(for prompt: String) async -> [Float]? {
+        guard let embedder, embedder.tokenCounter.countTokens(prompt) + 2 <= embedder.maxTokens else { return nil }
+        return try? await embedder.embedQuery(prompt)
+    }
+
+    func semantic(provider: String, model: String, vector: [Float], scope: CacheScope) throws -> ChatResult? {
         var best: (Float, ChatResult)?
-        for entry in try database.semanticCacheEntries(provider: provider, model: model, limit: 2000) {
+        for entry in try database.semanticCacheEntries(userID: scope.userID, scope: scope.fingerprint, provider: provider, model: model,
+                                                       limit: 2000) {
             guard let stored = entry.embedding, stored.count == vector.count, let result = Self.decode(entry) else { continue }
             let cosine = Vector.dot(stored, vector)
             if cosine >= semanticThreshold, cosine > (best?.0 ?? -1) { best = (cosine, result) }
@@ -41,10 +66,11 @@ public struct CompletionCache: Sendable {
         return best?.1
     }
 
-    func store(_ result: ChatResult, request: ChatRequest, vector: [Float]?) throws {
+    func store(_ result: ChatResult, request: ChatRequest, vector: [Float]?, scope: CacheScope) throws {
         let data = try JSONEncoder().encode(result)
-        try database.storeCompletion(key: Self.key(provider: result.provider, model: result.model, request: request), provider: result.provider,
-                                     model: result.model, result: String(decoding: data, as: UTF8.self), embedding: vector, ttl: ttl)
+        try database.storeCompletion(key: Self.key(scope: scope, provider: result.provider, model: result.model, request: request),
+                                     userID: scope.userID, scope: scope.fingerprint, provider: result.provider, model: result.model,
+                                     result: String(decoding: data, as: UTF8.self), embedding: vector, ttl: ttl)
     }
 
     private static func decode(_ entry: CachedCompletion) -> ChatResult? {

@@ -116,19 +116,24 @@ public struct PlanExecutor: Sendable {
         let started = Date().timeIntervalSince1970
         await run.updateStep(step.id) { $0.status = "running"; $0.startedAt = started }
         do {
-            let (contextText, sources) = try await retrieveContext(step, userID: userID)
-            var task = "Task: \(step.title)\n\(step.prompt)"
+            let context = try await retrieveContext(step, userID: userID)
+            let prompt = "Task: \(step.title)\n\(step.prompt)"
+            var task = prompt
             if !inputs.isEmpty {
                 task += "\n\nResults of the steps this one depends on:"
                 for (dependency, output) in inputs { task += "\n\n### \(dependency.title) (\(dependency.id))\n\(output)" }
             }
-            if !contextText.isEmpty { task += "\n\nContext from your documents:\n\(contextText)" }
+            if !context.text.isEmpty { task += "\n\nContext from your documents:\n\(context.text)" }
+            let sources = context.sources
+            // Everything besides the prompt that shapes the answer: a cached result is reused
+            // only by this user, with the same context and the same inputs.
+            let scope = CacheScope(userID: userID, shapedBy: [String(task.dropFirst(prompt.count))] + context.identity)
             await run.updateStep(step.id) { $0.prompt = task; $0.sources = sources }
             let maxTokens = step.maxTokens ?? defaultMaxTokens
             var current = ""
             for stage in workflow.stages {
                 let request = Self.request(stage: stage, task: task, current: current, maxTokens: maxTokens)
-                let result = try await complete(stage: stage, request: request, semanticText: stage == .fast ? task : nil)
+                let result = try await complete(stage: stage, request: request, scope: scope, semanticText: stage == .fast ? prompt : nil)
                 current = result.output
                 await run.updateStep(step.id) { state in
                     state.stages.append(result)
@@ -174,21 +179,20 @@ public struct PlanExecutor: Sendable {
 
     /// A stage's result from the cache (exact, then semantic for the first stage) or the
     /// providers of its role.
-    private func complete(stage: Stage, request: ChatRequest, semanticText: String?) async throws -> ExecutionState.StageResult {
+    private func complete(stage: Stage, request: ChatRequest, scope: CacheScope, semanticText: String?) async throws
+        -> ExecutionState.StageResult {
         let candidates = router.providers(for: role(stage)).filter { $0.breaker.state != .open }
         for provider in candidates {
-            if let hit = try? cache.exact(provider: provider.name, model: provider.configuration.model, request: request) {
+            if let hit = try? cache.exact(provider: provider.name, model: provider.configuration.model, request: request, scope: scope) {
                 return Self.stageResult(stage, hit, cache: .exact)
             }
         }
         var vector: [Float]?
-        if let semanticText, let embedder = cache.embedder {
-            vector = try? await embedder.embedQuery(semanticText)
-            if let vector {
-                for provider in candidates {
-                    if let hit = try? cache.semantic(provider: provider.name, model: provider.configuration.model, vector: vector) {
-                        return Self.stageResult(stage, hit, cache: .semantic)
-                    }
+        if let semanticText, let found = await cache.semanticVector(for: semanticText) {
+            vector = found
+            for provider in candidates {
+                if let hit = try? cache.semantic(provider: provider.name, model: provider.configuration.model, vector: found, scope: scope) {
+                    return Self.stageResult(stage, hit, cache: .semantic)
                 }
             }
         }
@@ -198,7 +202,7 @@ public struct PlanExecutor: Sendable {
         } catch {
             throw StepFailure(message: "\(stage.rawValue) stage: \(error)")
         }
-        try? cache.store(result, request: request, vector: vector)
+        try? cache.store(result, request: request, vector: vector, scope: scope)
         return Self.stageResult(stage, result, cache: .none)
     }
 
@@ -210,23 +214,31 @@ public struct PlanExecutor: Sendable {
                                    retries: cache == .none ? result.retries : 0, cache: cache)
     }
 
-    /// The step's retrieved context as numbered passages, and their sources.
-    private func retrieveContext(_ step: Plan.Step, userID: Int64) async throws -> (String, [ExecutionState.Source]) {
-        guard let context = step.context else { return ("", []) }
+    /// A step's retrieved context: numbered passages, their sources, and what identifies them
+    /// for the cache (the collection and the chunks retrieved).
+    struct RetrievedContext: Sendable {
+        var text = ""
+        var sources: [ExecutionState.Source] = []
+        var identity: [String] = []
+    }
+
+    private func retrieveContext(_ step: Plan.Step, userID: Int64) async throws -> RetrievedContext {
+        guard let context = step.context else { return RetrievedContext() }
         guard let retriever else { throw StepFailure(message: "retrieval is unavailable (the embedding model is not loaded)") }
         guard let collection = try database.collection(userID: userID, name: context.collection), let collectionID = collection.id else {
             throw StepFailure(message: "collection \(context.collection) not found")
         }
         let retrieval = try await retriever.retrieve(context.query ?? step.prompt, collectionID: collectionID, k: context.topK ?? 4)
-        var text = ""
-        var sources: [ExecutionState.Source] = []
+        var result = RetrievedContext(identity: ["collection \(collectionID)"])
         for (index, hit) in retrieval.results.enumerated() {
             let n = index + 1
             let heading = hit.chunk.headingPath.isEmpty ? "" : " — \(hit.chunk.headingPath)"
-            text += "[\(n)] \(hit.chunk.title)\(heading) (\(hit.chunk.url))\n\(hit.chunk.text.prefix(1500))\n\n"
-            sources.append(ExecutionState.Source(n: n, url: hit.chunk.url, title: hit.chunk.title, heading: hit.chunk.headingPath))
+            result.text += "[\(n)] \(hit.chunk.title)\(heading) (\(hit.chunk.url))\n\(hit.chunk.text.prefix(1500))\n\n"
+            result.sources.append(ExecutionState.Source(n: n, url: hit.chunk.url, title: hit.chunk.title, heading: hit.chunk.headingPath))
+            result.identity.append("chunk \(hit.chunk.id)")
         }
-        return (text.trimmingCharacters(in: .whitespacesAndNewlines), sources)
+        result.text = result.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return result
     }
 }
 

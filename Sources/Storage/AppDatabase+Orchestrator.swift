@@ -142,21 +142,23 @@ extension AppDatabase {
 
     // MARK: LLM cache
 
-    public func cachedCompletion(key: String, now: Date = Date()) throws -> CachedCompletion? {
+    public func cachedCompletion(key: String, userID: Int64, now: Date = Date()) throws -> CachedCompletion? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT key, result FROM llm_cache WHERE key = ? AND expires_at > ?", arguments: [key, now])
+            try Row.fetchOne(db, sql: "SELECT key, result FROM llm_cache WHERE key = ? AND user_id = ? AND expires_at > ?",
+                             arguments: [key, userID, now])
                 .map { CachedCompletion(key: $0["key"], result: $0["result"], embedding: nil) }
         }
     }
 
-    /// Unexpired entries of one provider and model that carry an embedding, newest first.
-    public func semanticCacheEntries(provider: String, model: String, limit: Int, now: Date = Date()) throws -> [CachedCompletion] {
+    /// Unexpired entries of one user, scope, provider and model that carry an embedding, newest first.
+    public func semanticCacheEntries(userID: Int64, scope: String, provider: String, model: String, limit: Int,
+                                     now: Date = Date()) throws -> [CachedCompletion] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT key, result, embedding FROM llm_cache
-                WHERE provider = ? AND model = ? AND embedding IS NOT NULL AND expires_at > ?
+                WHERE user_id = ? AND scope = ? AND provider = ? AND model = ? AND embedding IS NOT NULL AND expires_at > ?
                 ORDER BY created_at DESC LIMIT ?
-                """, arguments: [provider, model, now, limit]).map { row in
+                """, arguments: [userID, scope, provider, model, now, limit]).map { row in
                 var vector: [Float] = []
                 if let blob: Data = row["embedding"] { VectorBlob.decode(blob, into: &vector) }
                 return CachedCompletion(key: row["key"], result: row["result"], embedding: vector)
@@ -164,13 +166,14 @@ extension AppDatabase {
         }
     }
 
-    public func storeCompletion(key: String, provider: String, model: String, result: String, embedding: [Float]?, ttl: TimeInterval,
-                                now: Date = Date()) throws {
+    public func storeCompletion(key: String, userID: Int64, scope: String, provider: String, model: String, result: String,
+                                embedding: [Float]?, ttl: TimeInterval, now: Date = Date()) throws {
         try write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO llm_cache (key, provider, model, result, embedding, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [key, provider, model, result, embedding.map(VectorBlob.encode), now, now.addingTimeInterval(ttl)])
+                INSERT OR REPLACE INTO llm_cache (key, user_id, scope, provider, model, result, embedding, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [key, userID, scope, provider, model, result, embedding.map(VectorBlob.encode), now,
+                                 now.addingTimeInterval(ttl)])
             try db.execute(sql: "DELETE FROM llm_cache WHERE expires_at <= ?", arguments: [now])
         }
     }

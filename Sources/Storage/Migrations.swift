@@ -227,6 +227,42 @@ extension AppDatabase {
                 CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_fts, row);
                 """)
         }
+        migrator.registerMigration("v7-llm-cache-per-user-and-scope") { db in
+            // Cached LLM results belong to one user and one scope (a fingerprint of everything
+            // besides the prompt that shapes the answer: retrieved context, its chunks and the
+            // outputs of earlier steps). Entries cached before had neither and could be served
+            // across users, so they are dropped.
+            try db.execute(sql: """
+                DROP TABLE llm_cache;
+                CREATE TABLE llm_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    scope TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    embedding BLOB,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL
+                );
+                CREATE INDEX llm_cache_scope ON llm_cache(user_id, scope, provider, model, expires_at);
+                CREATE INDEX llm_cache_expiry ON llm_cache(expires_at);
+                """)
+        }
+        migrator.registerMigration("v8-auth-attempts") { db in
+            // Throttled authentication attempts (failed logins per account and address, failed
+            // logins per address, registrations per address), kept across restarts and shared
+            // by every server on the database. Keys are SHA-256 hashes, not emails or addresses.
+            try db.execute(sql: """
+                CREATE TABLE auth_attempt (
+                    scope TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX auth_attempt_key ON auth_attempt(scope, key, at);
+                CREATE INDEX auth_attempt_at ON auth_attempt(at);
+                """)
+        }
         return migrator
     }
 }

@@ -45,7 +45,7 @@ struct PlansAPITests {
         try providers.write(toFile: data.appending("providers.json"), atomically: true, encoding: .utf8)
         let server = try await ServerProcess(dataDirectory: data.path, environment: [
             "NEX_MODEL_DIR": TestModel.directory, "NEX_ALLOW_PRIVATE_HOSTS": "1", "NEX_CRAWL_DELAY": "0",
-            "NEX_QUOTA_GENERATIONS": "4", "PRIMARY_KEY": Self.key, "NEX_LOG_LEVEL": "trace",
+            "NEX_QUOTA_GENERATIONS": "5", "PRIMARY_KEY": Self.key, "NEX_LOG_LEVEL": "trace",
         ])
         defer { server.stop() }
         let alice = try await APIClient(baseURL: server.baseURL).registered(email: "alice@example.com")
@@ -120,6 +120,23 @@ struct PlansAPITests {
         #expect(cached.value("state.metrics.cache_hits") as? Int == 15)
         #expect(steps(cached)["final"]?["output"] as? String == byID["final"]?["output"] as? String)
 
+        // Alice runs a long prompt with her private context; bob runs the same prompt without
+        // context. Nothing of alice's cached answers reaches him, exactly or by meaning (the
+        // prompt is longer than the embedding model's input, so only its head was compared).
+        let longPrompt = "When are roses pruned? " + String(repeating: "Answer as a careful gardener who writes short notes. ", count: 30)
+        let alicesLong = try #require(try await alice.post("/execute", json: ["plan": Self.plan("Long", [
+            ["id": "notes", "title": "Notes", "prompt": longPrompt, "context": Self.garden, "max_tokens": 8],
+        ]), "workflow": "proto"]).string("execution_id"))
+        #expect(try await waitForExecution(alice, alicesLong).string("status") == "completed")
+        let bobsRun = try #require(try await bob.post("/execute", json: ["plan": Self.plan("Mine", [
+            ["id": "notes", "title": "Notes", "prompt": longPrompt, "max_tokens": 8],
+        ]), "workflow": "proto"]).string("execution_id"))
+        let bobsDone = try await waitForExecution(bob, bobsRun)
+        #expect(bobsDone.string("status") == "completed", "\(bobsDone.text)")
+        #expect(bobsDone.value("state.metrics.cache_hits") as? Int == 0)
+        #expect(bobsDone.value("state.metrics.provider_calls") as? Int == 2)
+        #expect(!((steps(bobsDone)["notes"]?["prompt"] as? String) ?? "").contains("Context from your documents"))
+
         // Progress as server-sent events.
         let events = try await alice.get("/executions/\(again)/events")
         #expect(events.text.contains("event: state") && events.text.contains("event: done"))
@@ -147,13 +164,13 @@ struct PlansAPITests {
         #expect(primaryState?["circuit"] as? String == "open")
         #expect(primaryState?["key"] as? String == "sk-p…6789")
 
-        // Quota: 1 answer + 3 executions = 4 = the limit.
+        // Quota: 1 answer + 4 executions = 5 = the limit.
         let quota = try await alice.get("/quota")
-        #expect(quota.value("limit") as? Int == 4 && quota.value("used") as? Int == 4 && quota.value("remaining") as? Int == 0)
+        #expect(quota.value("limit") as? Int == 5 && quota.value("used") as? Int == 5 && quota.value("remaining") as? Int == 0)
         let refused = try await alice.post("/execute", json: ["plan_id": planID, "workflow": "proto"])
         #expect(refused.status == 429 && refused.errorCode == "quota_exhausted")
         #expect(try await alice.post("/ask", json: ["question": "When should roses be pruned?", "collection": "garden"]).errorCode == "quota_exhausted")
-        #expect(try await bob.get("/quota").value("used") as? Int == 0)
+        #expect(try await bob.get("/quota").value("used") as? Int == 1)
 
         // Plans can be deleted by their owner.
         #expect(try await alice.request("DELETE", "/plans/\(planID)").status == 204)

@@ -9,34 +9,51 @@ import Testing
 /// The exact and semantic LLM caches on a real SQLite database with the real embedding model.
 @Suite("Completion cache")
 struct CompletionCacheTests {
-    @Test("exact hits need the same request; semantic hits need a close prompt, the same provider and model, and an unexpired entry")
+    @Test("exact hits need the same request and scope; semantic hits a close prompt in the same scope, provider and model, unexpired")
     func cache() async throws {
         let embedder = try TestModel.embedder()
         let database = try AppDatabase.inMemory()
+        let alice = try database.createUser(email: "alice@example.com", passwordHash: "h").id!
+        let bob = try database.createUser(email: "bob@example.com", passwordHash: "h").id!
+        let scope = CacheScope(userID: alice, shapedBy: ["Context: the rose garden notes", "collection 1", "chunk 7"])
         let cache = CompletionCache(database: database, embedder: embedder, ttl: 3600, semanticThreshold: 0.95)
         let request = ChatRequest(messages: [ChatMessage(.user, "When should roses be pruned?")], maxTokens: 32)
         let result = ChatResult(text: "In late winter.", promptTokens: 10, completionTokens: 4, usageEstimated: false, provider: "p", model: "m",
                                 cost: 0.1, retries: 0, seconds: 1, firstTokenSeconds: nil)
-        let vector = try await embedder.embedQuery("When should roses be pruned?")
-        try cache.store(result, request: request, vector: vector)
+        let vector = try #require(await cache.semanticVector(for: "When should roses be pruned?"))
+        try cache.store(result, request: request, vector: vector, scope: scope)
 
-        #expect(try cache.exact(provider: "p", model: "m", request: request)?.text == "In late winter.")
+        #expect(try cache.exact(provider: "p", model: "m", request: request, scope: scope)?.text == "In late winter.")
         var longer = request
         longer.maxTokens = 64
-        #expect(try cache.exact(provider: "p", model: "m", request: longer) == nil)      // parameters are part of the key
-        #expect(try cache.exact(provider: "q", model: "m", request: request) == nil)
+        #expect(try cache.exact(provider: "p", model: "m", request: longer, scope: scope) == nil)      // parameters are part of the key
+        #expect(try cache.exact(provider: "q", model: "m", request: request, scope: scope) == nil)
 
         let close = try await embedder.embedQuery("When should the roses be pruned?")
         let far = try await embedder.embedQuery("How do I bake sourdough bread?")
-        #expect(try cache.semantic(provider: "p", model: "m", vector: close)?.text == "In late winter.")
-        #expect(try cache.semantic(provider: "p", model: "m", vector: far) == nil)
-        #expect(try cache.semantic(provider: "p", model: "other", vector: close) == nil)
+        #expect(try cache.semantic(provider: "p", model: "m", vector: close, scope: scope)?.text == "In late winter.")
+        #expect(try cache.semantic(provider: "p", model: "m", vector: far, scope: scope) == nil)
+        #expect(try cache.semantic(provider: "p", model: "other", vector: close, scope: scope) == nil)
+
+        // Another user never gets it, with or without the same context; nor does the same user
+        // asking with another context (or none).
+        let bobsSame = CacheScope(userID: bob, shapedBy: ["Context: the rose garden notes", "collection 1", "chunk 7"])
+        let bobsNone = CacheScope(userID: bob, shapedBy: [""])
+        let alicesOther = CacheScope(userID: alice, shapedBy: ["Context: the rose garden notes", "collection 1", "chunk 8"])
+        for other in [bobsSame, bobsNone, alicesOther] {
+            #expect(try cache.exact(provider: "p", model: "m", request: request, scope: other) == nil)
+            #expect(try cache.semantic(provider: "p", model: "m", vector: vector, scope: other) == nil)
+        }
+
+        // A prompt longer than the model's input is not matched by meaning: its tail would not count.
+        let long = "When should roses be pruned? " + String(repeating: "Describe the garden in detail. ", count: 60)
+        #expect(await cache.semanticVector(for: long) == nil)
 
         // Expired entries are not served.
         let expired = CompletionCache(database: database, embedder: embedder, ttl: -1, semanticThreshold: 0.95)
         let other = ChatRequest(messages: [ChatMessage(.user, "Old question")], maxTokens: 32)
-        try expired.store(result, request: other, vector: nil)
-        #expect(try cache.exact(provider: "p", model: "m", request: other) == nil)
+        try expired.store(result, request: other, vector: nil, scope: scope)
+        #expect(try cache.exact(provider: "p", model: "m", request: other, scope: scope) == nil)
     }
 }
 
