@@ -27,6 +27,13 @@ public struct AppConfig: Sendable {
     public var loginMaxFailures = 10
     /// The login-throttling window in seconds (`NEX_LOGIN_WINDOW`).
     public var loginWindow: TimeInterval = 300
+    /// Failed logins allowed per client address within `loginWindow`, whatever the email
+    /// (`NEX_LOGIN_ADDRESS_MAX_FAILURES`).
+    public var loginAddressMaxFailures = 20
+    /// Registrations allowed per client address within `registrationWindow` (`NEX_REGISTER_MAX_PER_ADDRESS`).
+    public var registrationsPerAddress = 10
+    /// The registration-throttling window in seconds (`NEX_REGISTER_WINDOW`).
+    public var registrationWindow: TimeInterval = 3600
     /// Take the client address from `X-Forwarded-For` (`NEX_TRUST_PROXY=1`; only behind a proxy).
     public var trustProxyHeaders = false
     /// The embedding model folder (`NEX_MODEL_DIR`); nil: `<data dir>/models/all-MiniLM-L6-v2`.
@@ -96,6 +103,9 @@ public struct AppConfig: Sendable {
         config.bcryptCost = try env.int("NEX_BCRYPT_COST", in: 4...31) ?? config.bcryptCost
         config.loginMaxFailures = try env.int("NEX_LOGIN_MAX_FAILURES", in: 1...10_000) ?? config.loginMaxFailures
         config.loginWindow = try env.duration("NEX_LOGIN_WINDOW") ?? config.loginWindow
+        config.loginAddressMaxFailures = try env.int("NEX_LOGIN_ADDRESS_MAX_FAILURES", in: 1...100_000) ?? config.loginAddressMaxFailures
+        config.registrationsPerAddress = try env.int("NEX_REGISTER_MAX_PER_ADDRESS", in: 1...100_000) ?? config.registrationsPerAddress
+        config.registrationWindow = try env.duration("NEX_REGISTER_WINDOW") ?? config.registrationWindow
         config.trustProxyHeaders = try env.bool("NEX_TRUST_PROXY") ?? config.trustProxyHeaders
         config.modelDirectoryOverride = env.string("NEX_MODEL_DIR")
         config.allowPrivateHosts = try env.bool("NEX_ALLOW_PRIVATE_HOSTS") ?? config.allowPrivateHosts

@@ -17,7 +17,7 @@ public struct AppDependencies: Sendable {
     public var database: AppDatabase
     public var tokens: TokenService
     public var passwords: PasswordHasher
-    public var loginThrottle: LoginThrottle
+    public var throttles: AuthThrottles
     public var metrics: AppMetrics
     public var version: String
     /// The embedding model, or nil with `embedderError` saying why it could not be loaded.
@@ -79,7 +79,7 @@ public struct AppDependencies: Sendable {
             config: config, database: database,
             tokens: await TokenService(secret: secret, lifetime: config.tokenTTL),
             passwords: PasswordHasher(cost: config.bcryptCost),
-            loginThrottle: LoginThrottle(maxFailures: config.loginMaxFailures, window: config.loginWindow),
+            throttles: AuthThrottles(database: database, config: config),
             metrics: metrics, version: version, embedder: embedder, embedderError: embedderError,
             indexes: indexes, jobRunner: runner, ingest: ingest,
             ask: retriever.map { AskService(retriever: $0, router: router) },
@@ -109,7 +109,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
 
     let auth = AuthController(
         database: dependencies.database, tokens: dependencies.tokens, passwords: dependencies.passwords,
-        throttle: dependencies.loginThrottle, maxBodyBytes: config.maxBodyBytes,
+        throttles: dependencies.throttles, maxBodyBytes: config.maxBodyBytes,
         trustProxyHeaders: config.trustProxyHeaders
     )
     auth.addPublicRoutes(to: router.group("auth"))

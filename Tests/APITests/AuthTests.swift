@@ -71,6 +71,7 @@ struct AuthTests {
         ("spaces in@example.com", "long enough pw", "invalid_email"),
         ("ok@example.com", "short", "weak_password"),
         ("ok@example.com", String(repeating: "x", count: 73), "password_too_long"),
+        ("ok@example.com", "\u{0}aaaaaaaaaa", "invalid_password"),
     ])
     func validation(email: String, password: String, code: String) async throws {
         try await withTestServer { api, _ in
@@ -101,6 +102,61 @@ struct AuthTests {
     }
 }
 
+@Suite("Passwords and throttles over HTTP")
+struct PasswordRuleTests {
+    @Test("login applies bcrypt's byte rules: 72 bytes plus more, and a NUL-prefixed password, never match")
+    func bcryptPrefixes() async throws {
+        try await withTestServer { api, dependencies in
+            let exact = String(repeating: "x", count: 72)
+            _ = try await api.registered(email: "long@example.com", password: exact)
+            #expect(try await api.post("/auth/login", json: ["email": "long@example.com", "password": exact]).status == 200)
+            let longer = try await api.post("/auth/login", json: ["email": "long@example.com", "password": exact + "anything"])
+            #expect(longer.status == 401 && longer.errorCode == "invalid_credentials")
+            // An account whose hash was made from a NUL-prefixed password (registration refuses
+            // those now; an older account might have one): the empty password must not open it.
+            let hash = await dependencies.passwords.hash("\u{0}aaaaaaaaaa")
+            _ = try dependencies.database.createUser(email: "nul@example.com", passwordHash: hash)
+            for password in ["", "\u{0}aaaaaaaaaa", "\u{0}"] {
+                #expect(try await api.post("/auth/login", json: ["email": "nul@example.com", "password": password]).status == 401)
+            }
+        }
+    }
+
+    @Test("one address trying many emails is throttled, and the limit survives a restart")
+    func perAddress() async throws {
+        let directory = try TemporaryDirectory()
+        let configure: (inout AppConfig) -> Void = { config in
+            config.dataDirectory = directory.path
+            config.loginAddressMaxFailures = 5
+        }
+        try await withTestServer(configure: configure) { api, _ in
+            _ = try await api.registered(email: "victim@example.com", password: "the right password")
+            for n in 0..<5 {
+                let reply = try await api.post("/auth/login", json: ["email": "guess\(n)@example.com", "password": "wrong password"])
+                #expect(reply.status == 401)
+            }
+            let sixth = try await api.post("/auth/login", json: ["email": "guess5@example.com", "password": "wrong password"])
+            #expect(sixth.status == 429 && sixth.errorCode == "login_throttled")
+            #expect(sixth.header("Retry-After").flatMap(Int.init) != nil)
+        }
+        // A restart on the same data folder does not clear it.
+        try await withTestServer(configure: configure) { api, _ in
+            let again = try await api.post("/auth/login", json: ["email": "victim@example.com", "password": "the right password"])
+            #expect(again.status == 429 && again.errorCode == "login_throttled")
+        }
+    }
+
+    @Test("registrations per address are limited")
+    func registrations() async throws {
+        try await withTestServer(configure: { $0.registrationsPerAddress = 3 }) { api, _ in
+            for n in 0..<3 { _ = try await api.registered(email: "r\(n)@example.com") }
+            let fourth = try await api.post("/auth/register", json: ["email": "r3@example.com", "password": "long enough pw"])
+            #expect(fourth.status == 429 && fourth.errorCode == "registration_throttled")
+            #expect(fourth.header("Retry-After").flatMap(Int.init).map { $0 > 0 && $0 <= 3600 } == true)
+        }
+    }
+}
+
 @Suite("Login throttle")
 struct LoginThrottleTests {
     /// A clock the test moves by hand.
@@ -108,23 +164,29 @@ struct LoginThrottleTests {
         var now = Date(timeIntervalSince1970: 1_000_000)
     }
 
-    @Test("refuses after N failures, frees the key when the oldest failure leaves the window, and reset clears it")
-    func window() {
+    @Test("refuses after N attempts, frees the key when the oldest leaves the window, reset clears it; kept in SQLite")
+    func window() throws {
         let clock = ManualClock()
-        let throttle = LoginThrottle(maxFailures: 3, window: 300) { clock.now }
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("throttle.sqlite")
+        let throttle = AttemptThrottle(database: try AppDatabase.open(path: path), scope: "login-account", limit: 3, window: 300) { clock.now }
         for _ in 0..<3 {
-            #expect(throttle.retryAfter("k") == nil)
-            throttle.recordFailure("k")
+            #expect(try throttle.retryAfter("k") == nil)
+            try throttle.record("k")
             clock.now += 10
         }
-        // Oldest failure at t0, now t0+30: wait until t0+300.
-        #expect(throttle.retryAfter("k") == 270)
-        #expect(throttle.retryAfter("other") == nil)
+        // Oldest failure at t0, now t0+30: wait until t0+300. Another process sees the same.
+        #expect(try throttle.retryAfter("k") == 270)
+        let reopened = AttemptThrottle(database: try AppDatabase.open(path: path), scope: "login-account", limit: 3, window: 300) { clock.now }
+        #expect(try reopened.retryAfter("k") == 270)
+        #expect(try throttle.retryAfter("other") == nil)
+        let otherScope = AttemptThrottle(database: try AppDatabase.open(path: path), scope: "login-address", limit: 3, window: 300) { clock.now }
+        #expect(try otherScope.retryAfter("k") == nil)
         clock.now += 271
-        #expect(throttle.retryAfter("k") == nil)
-        throttle.recordFailure("k")
-        throttle.reset("k")
-        #expect(throttle.retryAfter("k") == nil)
+        #expect(try throttle.retryAfter("k") == nil)
+        try throttle.record("k")
+        try throttle.reset("k")
+        #expect(try throttle.retryAfter("k") == nil)
     }
 }
 

@@ -1,68 +1,66 @@
 import Foundation
+import Storage
+import TextKit
 
-/// Counts failed logins per key (email + client address) in a sliding window and refuses
-/// further attempts once `maxFailures` have failed within `window` seconds.
-///
-/// In memory, per server process: a restart or another replica starts from zero, which is
-/// acceptable for brute-force slowing (bcrypt already bounds the guessing rate).
-/// Thread-safe (a lock around a small dictionary); the clock is injected for tests.
-public final class LoginThrottle: @unchecked Sendable {
-    public let maxFailures: Int
+/// Counts attempts per key in a sliding window and refuses further ones once `limit` have
+/// been made within `window` seconds. Kept in the database, so a restart does not clear it
+/// and every server on the same database shares it. Keys are stored as SHA-256 hashes.
+/// The clock is injected for tests.
+public struct AttemptThrottle: Sendable {
+    /// What is counted: `login-account` (failed logins per email and address),
+    /// `login-address` (failed logins per address, whatever the email), `register-address`.
+    public let scope: String
+    public let limit: Int
     public let window: TimeInterval
+    private let database: AppDatabase
     private let now: @Sendable () -> Date
-    private let lock = NSLock()
-    private var failures: [String: [Date]] = [:]
-    private var lastSweep = Date.distantPast
 
-    public init(maxFailures: Int, window: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.maxFailures = maxFailures
+    public init(database: AppDatabase, scope: String, limit: Int, window: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.scope = scope
+        self.limit = limit
         self.window = window
         self.now = now
     }
 
     /// Seconds until `key` may try again, or nil when it is not throttled.
-    public func retryAfter(_ key: String) -> TimeInterval? {
-        lock.lock()
-        defer { lock.unlock() }
+    public func retryAfter(_ key: String) throws -> TimeInterval? {
         let current = now()
-        let recent = prune(key, at: current)
-        guard recent.count >= maxFailures, let oldest = recent.first else { return nil }
+        let recent = try database.attempts(scope: scope, key: Self.hash(key), since: current.addingTimeInterval(-window))
+        guard recent.count >= limit, let oldest = recent.oldest else { return nil }
         return max(1, oldest.addingTimeInterval(window).timeIntervalSince(current))
     }
 
-    /// Records a failed attempt.
-    public func recordFailure(_ key: String) {
-        lock.lock()
-        defer { lock.unlock() }
+    /// Records an attempt (a failed login, or any registration).
+    public func record(_ key: String) throws {
         let current = now()
-        var recent = prune(key, at: current)
-        recent.append(current)
-        failures[key] = recent
-        sweepIfDue(at: current)
+        try database.recordAttempt(scope: scope, key: Self.hash(key), at: current, forgetBefore: current.addingTimeInterval(-Self.horizon))
     }
 
-    /// Forgets the failures of `key` (after a successful login).
-    public func reset(_ key: String) {
-        lock.lock()
-        failures[key] = nil
-        lock.unlock()
+    /// Forgets the attempts of `key` (after a successful login).
+    public func reset(_ key: String) throws {
+        try database.clearAttempts(scope: scope, key: Self.hash(key))
     }
 
-    private func prune(_ key: String, at current: Date) -> [Date] {
-        let cutoff = current.addingTimeInterval(-window)
-        let recent = (failures[key] ?? []).filter { $0 > cutoff }
-        failures[key] = recent.isEmpty ? nil : recent
-        return recent
-    }
+    /// Attempts older than this are deleted whatever their scope (longer than any window).
+    static let horizon: TimeInterval = 2 * 86_400
 
-    /// Drops stale keys now and then, so memory stays bounded under a spray of emails.
-    private func sweepIfDue(at current: Date) {
-        guard current.timeIntervalSince(lastSweep) > window else { return }
-        lastSweep = current
-        let cutoff = current.addingTimeInterval(-window)
-        failures = failures.compactMapValues { dates in
-            let recent = dates.filter { $0 > cutoff }
-            return recent.isEmpty ? nil : recent
-        }
+    private static func hash(_ key: String) -> String { ContentHash.sha256(key) }
+}
+
+/// The throttles of `/auth`: failed logins per account and address and per address, and
+/// registrations per address.
+public struct AuthThrottles: Sendable {
+    public var loginAccount: AttemptThrottle
+    public var loginAddress: AttemptThrottle
+    public var registerAddress: AttemptThrottle
+
+    public init(database: AppDatabase, config: AppConfig, now: @escaping @Sendable () -> Date = { Date() }) {
+        loginAccount = AttemptThrottle(database: database, scope: "login-account", limit: config.loginMaxFailures,
+                                       window: config.loginWindow, now: now)
+        loginAddress = AttemptThrottle(database: database, scope: "login-address", limit: config.loginAddressMaxFailures,
+                                       window: config.loginWindow, now: now)
+        registerAddress = AttemptThrottle(database: database, scope: "register-address", limit: config.registrationsPerAddress,
+                                          window: config.registrationWindow, now: now)
     }
 }

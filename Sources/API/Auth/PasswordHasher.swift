@@ -21,10 +21,24 @@ public struct PasswordHasher: Sendable {
 
     /// Whether `password` matches `hash`. With no hash (unknown email) it verifies against a
     /// decoy of the same cost and answers false, so the reply takes the same time either way.
+    ///
+    /// A password registration would refuse never matches (`isAcceptable`): bcrypt reads a
+    /// password only up to a NUL byte and only its first 72 bytes, so "\0anything" hashes like
+    /// "" and 72 bytes plus anything like the 72 bytes; such a prefix must not open an account.
+    /// It still costs a decoy verification.
     public func verify(_ password: String, hash: String?) async -> Bool {
         let decoy = self.decoy
-        let matches = await run { Bcrypt.verify(password, hash: hash ?? decoy.value) }
-        return matches && hash != nil
+        let acceptable = Self.isAcceptable(password)
+        let matches = await run { Bcrypt.verify(acceptable ? password : "", hash: acceptable ? (hash ?? decoy.value) : decoy.value) }
+        return matches && acceptable && hash != nil
+    }
+
+    public static let minimumCharacters = 8
+    public static let maximumBytes = 72
+
+    /// Whether registration accepts `password`: no NUL, 8 characters to 72 bytes.
+    public static func isAcceptable(_ password: String) -> Bool {
+        !password.utf8.contains(0) && password.count >= minimumCharacters && password.utf8.count <= maximumBytes
     }
 
     private func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

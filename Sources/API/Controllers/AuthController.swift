@@ -9,7 +9,7 @@ struct AuthController {
     let database: AppDatabase
     let tokens: TokenService
     let passwords: PasswordHasher
-    let throttle: LoginThrottle
+    let throttles: AuthThrottles
     let maxBodyBytes: Int
     let trustProxyHeaders: Bool
 
@@ -58,7 +58,11 @@ struct AuthController {
     }
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let address = clientAddress(request, context) ?? "-"
+        try refuseIfThrottled(throttles.registerAddress, key: address, context: context,
+                              message: "too many registrations from this address", code: "registration_throttled")
         let input = try await request.decodeJSON(Credentials.self, limit: maxBodyBytes)
+        try throttles.registerAddress.record(address)
         let user = try await AccountService.createUser(
             email: input.email, password: input.password, database: database, passwords: passwords
         )
@@ -70,23 +74,30 @@ struct AuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let input = try await request.decodeJSON(Credentials.self, limit: maxBodyBytes)
         let email = input.email.trimmingCharacters(in: .whitespaces).lowercased()
-        let key = "\(email)|\(clientAddress(request, context) ?? "-")"
-        if let wait = throttle.retryAfter(key) {
-            context.logger.notice("login throttled")
-            throw APIError.tooManyRequests(
-                "too many failed logins; try again in \(Int(wait.rounded(.up))) seconds",
-                retryAfter: Int(wait.rounded(.up)), code: "login_throttled"
-            )
+        let address = clientAddress(request, context) ?? "-"
+        let account = "\(email)|\(address)"
+        for (throttle, key) in [(throttles.loginAccount, account), (throttles.loginAddress, address)] {
+            try refuseIfThrottled(throttle, key: key, context: context, message: "too many failed logins", code: "login_throttled")
         }
         let user = try database.user(email: email)
         guard await passwords.verify(input.password, hash: user?.passwordHash), let user, let id = user.id else {
-            throttle.recordFailure(key)
+            try throttles.loginAccount.record(account)
+            try throttles.loginAddress.record(address)
             context.logger.info("login failed")
             throw APIError(.unauthorized, code: "invalid_credentials", message: "invalid email or password")
         }
-        throttle.reset(key)
+        try throttles.loginAccount.reset(account)
         context.logger.info("login succeeded", metadata: ["user_id": "\(id)"])
         return try await session(for: id, email: user.email, status: .ok)
+    }
+
+    /// 429 with `Retry-After` while `throttle` refuses `key`.
+    private func refuseIfThrottled(_ throttle: AttemptThrottle, key: String, context: AppRequestContext, message: String,
+                                   code: String) throws {
+        guard let wait = try throttle.retryAfter(key) else { return }
+        let seconds = Int(wait.rounded(.up))
+        context.logger.notice("\(throttle.scope) throttled")
+        throw APIError.tooManyRequests("\(message); try again in \(seconds) seconds", retryAfter: seconds, code: code)
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -135,14 +146,19 @@ enum CredentialRules {
         return email
     }
 
-    /// 422 when the password is shorter than 8 characters, or longer than bcrypt's 72 bytes
-    /// (bcrypt ignores what follows, which would silently weaken long passphrases).
+    /// 422 when the password holds a NUL, is shorter than 8 characters, or longer than
+    /// bcrypt's 72 bytes (bcrypt ignores what follows, which would silently weaken long
+    /// passphrases). Login applies the same rules (`PasswordHasher.verify`).
     static func checkPassword(_ password: String) throws {
-        guard password.count >= 8 else {
-            throw APIError.unprocessable("password must be at least 8 characters", code: "weak_password")
+        guard !password.unicodeScalars.contains("\0") else {
+            // bcrypt stops at a NUL byte: "\0anything" would be the empty password.
+            throw APIError.unprocessable("password must not contain a NUL character", code: "invalid_password")
         }
-        guard password.utf8.count <= 72 else {
-            throw APIError.unprocessable("password must be at most 72 bytes", code: "password_too_long")
+        guard password.count >= PasswordHasher.minimumCharacters else {
+            throw APIError.unprocessable("password must be at least \(PasswordHasher.minimumCharacters) characters", code: "weak_password")
+        }
+        guard password.utf8.count <= PasswordHasher.maximumBytes else {
+            throw APIError.unprocessable("password must be at most \(PasswordHasher.maximumBytes) bytes", code: "password_too_long")
         }
     }
 }
