@@ -19,7 +19,12 @@ extension Crawler {
         var hops = 0
         while true {
             let origin = URLNormalizer.origin(of: current)
-            let rules = await robots.robots(for: origin)
+            let answer = await robots.robots(for: origin)
+            if let unreachable = answer.unreachable {
+                return .failed(current, reason: "\(origin)/robots.txt could not be fetched (\(unreachable)); "
+                               + "nothing is crawled from a site whose robots.txt is unreachable (RFC 9309)", status: nil)
+            }
+            let rules = answer.rules
             guard rules.isAllowed(URLNormalizer.pathAndQuery(of: current), userAgent: configuration.userAgent) else {
                 return .skipped(current, depth: item.depth, reason: .robots, detail: "disallowed by \(origin)/robots.txt", follow: [])
             }
@@ -55,8 +60,10 @@ extension Crawler {
             switch self {
             case .transport(.tooLarge(let limit)):
                 return .skipped(url, depth: depth, reason: .tooLarge, detail: "larger than \(limit) bytes", follow: [])
-            case .transport(.blockedAddress(let address)):
-                return .failed(url, reason: "refused: \(address) is not a public address (allow private hosts to crawl it)", status: nil)
+            case .transport(.blockedAddress):
+                // The resolved address is not revealed (it would map the private network).
+                return .failed(url, reason: "refused: \(url.host ?? "the host") is not a public address or resolves to one "
+                               + "(allow private hosts to crawl it)", status: nil)
             case .transport(let error):
                 return .failed(url, reason: error.description, status: nil)
             case .retryAfterTooLong(let seconds, let status):

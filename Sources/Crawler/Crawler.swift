@@ -135,7 +135,7 @@ public final class Crawler: Sendable {
     /// Page URLs from the origin's sitemaps (robots.txt `Sitemap:` lines and /sitemap.xml),
     /// following sitemap indexes one level deep.
     func sitemapURLs(origin: String, limit: Int) async -> [URL] {
-        let rules = await robots.robots(for: origin)
+        let rules = await robots.robots(for: origin).rules
         var pending = rules.sitemaps.compactMap { URLNormalizer.normalize($0) }
         if let fallback = URL(string: origin + "/sitemap.xml"), !pending.contains(fallback) { pending.append(fallback) }
         var visited: Set<String> = []

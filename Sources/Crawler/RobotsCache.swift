@@ -1,35 +1,47 @@
 import Foundation
 import HTTPKit
 
+/// What robots.txt says about an origin: its rules, and when it could not be fetched, why
+/// (the crawl then reports that instead of pretending the site disallowed anything).
+struct RobotsAnswer: Sendable {
+    var rules: RobotsTxt
+    /// Why robots.txt was unreachable (5xx, connection refused, DNS, TLS…); nil when it was
+    /// read or answered 4xx.
+    var unreachable: String?
+}
+
 /// robots.txt per origin, fetched once per crawl (concurrent askers share one fetch).
 /// 2xx: parsed; 4xx: allow all; 5xx or a network error: retried once after a second, then
-/// disallow all (RFC 9309 §2.3.1.3-4). An address refused by the SSRF guard allows all, so
-/// that the page fetch fails with the guard's own explanation.
+/// disallow all with the reason (RFC 9309 §2.3.1.3-4). An address refused by the SSRF guard
+/// allows all, so that the page fetch fails with the guard's own explanation.
 actor RobotsCache {
-    private var entries: [String: Task<RobotsTxt, Never>] = [:]
+    private var entries: [String: Task<RobotsAnswer, Never>] = [:]
     private let fetch: @Sendable (URL) async -> (status: Int?, body: Data, error: HTTPClientError?)
 
     init(fetch: @escaping @Sendable (URL) async -> (status: Int?, body: Data, error: HTTPClientError?)) {
         self.fetch = fetch
     }
 
-    func robots(for origin: String) async -> RobotsTxt {
+    func robots(for origin: String) async -> RobotsAnswer {
         if let existing = entries[origin] { return await existing.value }
         let fetch = self.fetch
-        let task = Task<RobotsTxt, Never> {
-            guard let url = URL(string: origin + "/robots.txt") else { return .allowAll }
+        let task = Task<RobotsAnswer, Never> {
+            guard let url = URL(string: origin + "/robots.txt") else { return RobotsAnswer(rules: .allowAll) }
+            var reason = "no answer"
             for attempt in 0..<2 {
                 let (status, body, error) = await fetch(url)
                 // A refused address is the page fetch's to report, with its own reason.
-                if case .blockedAddress = error { return .allowAll }
+                if case .blockedAddress = error { return RobotsAnswer(rules: .allowAll) }
                 switch status {
-                case .some(200..<300): return RobotsTxt(parsing: String(decoding: body.prefix(512 << 10), as: UTF8.self))
-                case .some(400..<500): return .allowAll
-                default:
-                    if attempt == 0 { try? await Task.sleep(for: .seconds(1)) }
+                case .some(200..<300):
+                    return RobotsAnswer(rules: RobotsTxt(parsing: String(decoding: body.prefix(512 << 10), as: UTF8.self)))
+                case .some(400..<500): return RobotsAnswer(rules: .allowAll)
+                case .some(let code): reason = "HTTP \(code)"
+                case nil: reason = error?.description ?? "no answer"
                 }
+                if attempt == 0 { try? await Task.sleep(for: .seconds(1)) }
             }
-            return .disallowAll
+            return RobotsAnswer(rules: .disallowAll, unreachable: reason)
         }
         entries[origin] = task
         return await task.value

@@ -63,6 +63,40 @@ public enum AddressClassifier {
         return (b[0] & 0xE0) == 0x20                       // only 2000::/3 is global unicast
     }
 
+    /// Whether a URL's host is, literally, a non-public address: an IP literal in any form the
+    /// resolver accepts ("127.0.0.1", "[::1]", "2130706433", "0x7f.1", "127.1") or a name that
+    /// is local by definition ("localhost", "*.localhost", RFC 6761). Other names can only be
+    /// judged once resolved, when they are fetched.
+    public static func isLiterallyPrivate(host rawHost: String) -> Bool {
+        var host = rawHost.lowercased()
+        if host.hasSuffix(".") { host.removeLast() }
+        if host == "localhost" || host.hasSuffix(".localhost") { return true }
+        if let bytes = parse(host) ?? parseLegacyIPv4(host) { return !isPublic(bytes) }
+        return false
+    }
+
+    /// IPv4 in the forms `inet_aton` accepts besides dotted quads: 1 to 4 parts, each decimal,
+    /// octal (leading 0) or hex (0x), the last filling the remaining bytes.
+    static func parseLegacyIPv4(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...4).contains(parts.count) else { return nil }
+        var values: [UInt64] = []
+        for part in parts {
+            let lower = part.lowercased()
+            let value: UInt64?
+            if lower.hasPrefix("0x") { value = lower.count > 2 ? UInt64(lower.dropFirst(2), radix: 16) : 0 }
+            else if lower.hasPrefix("0"), lower.count > 1 { value = UInt64(lower.dropFirst(), radix: 8) }
+            else { value = UInt64(lower, radix: 10) }
+            guard let value else { return nil }
+            values.append(value)
+        }
+        let leading = values.dropLast()
+        guard leading.allSatisfy({ $0 <= 0xFF }), let last = values.last, last < (UInt64(1) << (8 * (5 - values.count))) else { return nil }
+        var bytes = leading.map { UInt8($0) }
+        for shift in stride(from: 8 * (4 - values.count), through: 0, by: -8) { bytes.append(UInt8((last >> UInt64(shift)) & 0xFF)) }
+        return bytes
+    }
+
     /// Parses dotted IPv4 or IPv6 text (with `::` compression and a trailing IPv4 part).
     public static func parse(_ text: String) -> [UInt8]? {
         var address = text

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPKit
 
 /// What to ingest: stored as a job's `params` JSON and read back by the runner.
 public struct IngestParameters: Codable, Sendable, Equatable {
@@ -48,7 +49,19 @@ public struct IngestParameters: Codable, Sendable, Equatable {
         try JSONDecoder().decode(IngestParameters.self, from: Data(json.utf8))
     }
 
-    /// Checks what a user may ask for; messages are meant for the API's 422 answers.
+    /// Checks what a user may ask for; messages are meant for the API's 422 answers. A host
+    /// that is literally a non-public address is refused here, before any job exists, unless
+    /// private hosts are allowed (names are judged when resolved, at fetch time).
+    public static func validate(url: String, allowPrivateHosts: Bool) throws -> URL {
+        let parsed = try validate(url: url)
+        if !allowPrivateHosts, let host = parsed.host, AddressClassifier.isLiterallyPrivate(host: host) {
+            throw IngestError.invalidParameter("url points to a private, loopback or otherwise non-public address; "
+                                               + "this server does not crawl those (NEX_ALLOW_PRIVATE_HOSTS)")
+        }
+        return parsed
+    }
+
+    /// The URL's form only: absolute, http or https, with a host.
     public static func validate(url: String) throws -> URL {
         guard let parsed = URL(string: url.trimmingCharacters(in: .whitespaces)), let scheme = parsed.scheme?.lowercased() else {
             throw IngestError.invalidParameter("url is not a valid absolute URL")
@@ -76,9 +89,15 @@ public enum IngestError: Error, Equatable, CustomStringConvertible {
     case invalidParameter(String)
     case jobNotFound(String)
     case cancelled
+    /// No page could be fetched; the first failure or skip, with its reason.
+    case nothingFetched(String)
+    /// The start page failed (URL and reason); pages a sitemap led to may have been indexed.
+    case startPageFailed(String)
 
     public var description: String {
         switch self {
+        case .nothingFetched(let miss): return "nothing was fetched: \(miss)"
+        case .startPageFailed(let failure): return "the start page failed: \(failure)"
         case .invalidParameter(let message): return message
         case .jobNotFound(let id): return "job \(id) not found"
         case .cancelled: return "cancelled"

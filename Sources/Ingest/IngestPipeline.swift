@@ -92,12 +92,17 @@ public struct IngestPipeline: Sendable {
         await processor.value
         try publish(delta)
         if Task.isCancelled { throw CancellationError() }
+        // Nothing fetched at all: the start page failed or was refused, and the job must say
+        // so rather than end green with an empty collection.
+        if let failure = progress.startPageFailure { throw IngestError.startPageFailed(failure) }
+        if progress.snapshot.fetched == 0, let miss = progress.firstMiss { throw IngestError.nothingFetched(miss) }
     }
 
     // MARK: - Stage 2: classify, dedupe, chunk, batch
 
     func process(_ events: BoundedChannel<CrawlEvent>, into batches: BoundedChannel<[PendingPage]>, delta: IndexDelta) async {
         let chunker = Chunker(counter: environment.embedder.tokenCounter, options: environment.chunker)
+        let startURL = URL(string: parameters.url).flatMap(URLNormalizer.normalize)?.absoluteString ?? parameters.url
         let database = environment.database
         var batch: [PendingPage] = []
         var batchChunks = 0
@@ -162,6 +167,7 @@ public struct IngestPipeline: Sendable {
                 } else {
                     progress.update { $0.failed += 1 }
                     progress.log(key, status: "failed", reason: reason, httpStatus: status)
+                    if key == startURL { progress.startPageFailed("\(key): \(reason)") }
                 }
             }
         }

@@ -7,6 +7,8 @@ public final class ProgressTracker: @unchecked Sendable {
     private let lock = NSLock()
     private var progress = JobProgress()
     private var pending: [JobPageRecord] = []
+    private var miss: String?
+    private var startMiss: String?
     public let startedAt = Date()
     public let jobID: String
 
@@ -32,7 +34,32 @@ public final class ProgressTracker: @unchecked Sendable {
                                   httpStatus: httpStatus, depth: depth, chunks: chunks)
         lock.lock()
         pending.append(entry)
+        if miss == nil, status == "failed" || status == "skipped" {
+            miss = "\(url) \(status == "failed" ? "failed" : "was skipped"): \(reason ?? status)" + (detail.map { " (\($0))" } ?? "")
+        }
         lock.unlock()
+    }
+
+    /// Notes that the start page itself failed (the job fails with this reason, even when a
+    /// sitemap led to other pages).
+    public func startPageFailed(_ reason: String) {
+        lock.lock()
+        startMiss = startMiss ?? reason
+        lock.unlock()
+    }
+
+    public var startPageFailure: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return startMiss
+    }
+
+    /// The first page that failed or was skipped, with its reason (the start page, when the
+    /// crawl could not even begin).
+    public var firstMiss: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return miss
     }
 
     /// Takes the queued log lines (the heartbeat writes them in one transaction).

@@ -56,7 +56,7 @@ struct IngestCommand: AsyncParsableCommand {
         let owner = try services.user(email: user)
         let start: URL
         do {
-            start = try IngestParameters.validate(url: url)
+            start = try IngestParameters.validate(url: url, allowPrivateHosts: allowPrivate || services.config.allowPrivateHosts)
             _ = try IngestParameters.validate(collection: collection)
         } catch let error as IngestError {
             throw ValidationError(error.description)

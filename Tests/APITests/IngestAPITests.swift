@@ -98,6 +98,52 @@ struct IngestAPITests {
         }
     }
 
+    @Test("a job that could fetch nothing fails with the real reason; robots.txt unreachable fails, robots.txt 4xx allows all")
+    func nothingFetched() async throws {
+        let site = try await FixtureSite()
+        defer { site.stop() }
+        // A port nobody listens on: bind one, note it, close it.
+        let closed = try ServerProcess.freePort()
+        try await withTestServer(configure: configure, embedder: try TestModel.embedder()) { api, _ in
+            let user = try await api.registered(email: "n@example.com")
+            func ingest(_ url: String) async throws -> APIClient.Reply {
+                let id = try #require(try await user.post("/ingest", json: ["url": url, "max_pages": 5, "max_depth": 1]).string("job_id"))
+                return try await waitForJob(user, id)
+            }
+            let refused = try await ingest("http://127.0.0.1:\(closed)/")
+            #expect(refused.string("status") == "failed", "\(refused.text)")
+            #expect(refused.string("error")?.contains("could not connect") == true, "\(refused.text)")
+            #expect(refused.string("error")?.contains("disallowed") == false)
+
+            let missing = try await ingest(site.baseURL + "/missing")
+            #expect(missing.string("status") == "failed" && missing.string("error")?.contains("HTTP 404") == true, "\(missing.text)")
+
+            try await site.control("/__robots?status=503")
+            let unreachable = try await ingest(site.baseURL + "/")
+            #expect(unreachable.string("status") == "failed", "\(unreachable.text)")
+            #expect(unreachable.string("error")?.contains("robots.txt could not be fetched (HTTP 503)") == true, "\(unreachable.text)")
+
+            try await site.control("/__robots?status=404")
+            let allowed = try await ingest(site.baseURL + "/")
+            #expect(allowed.string("status") == "completed", "\(allowed.text)")
+            #expect((allowed.value("progress.indexed") as? Int ?? 0) > 0)
+        }
+    }
+
+    @Test("literal private addresses are refused at submit with 422 when private hosts are not allowed", arguments: [
+        "http://127.0.0.1/", "http://[::1]:8080/", "http://2130706433/", "http://0x7f.1/", "http://localhost./admin",
+        "http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/", "http://app.localhost/",
+    ])
+    func privateLiteral(url: String) async throws {
+        try await withTestServer(configure: { $0.crawlDelay = 0 }, embedder: try TestModel.embedder()) { api, _ in
+            let user = try await api.registered(email: "p@example.com")
+            let reply = try await user.post("/ingest", json: ["url": url])
+            #expect(reply.status == 422, "\(url): \(reply.text)")
+            #expect(reply.string("error.message")?.contains("non-public") == true)
+            #expect(try await user.get("/jobs").jsonArray?.isEmpty == true)
+        }
+    }
+
     @Test("a running job can be cancelled and ends as cancelled")
     func cancel() async throws {
         let site = try await FixtureSite()

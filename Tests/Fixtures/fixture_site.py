@@ -29,7 +29,7 @@ Test controls (not linked): /__log (JSON request log), /__mutate?path=P (changes
 /__gone?path=P (makes a page answer 410), /__hold?prefix=P&after=N (serves the first N requests
 for paths under P, then holds every later one unanswered until /__release: a crawl that is
 provably mid-way, whatever the machine's speed; held requests are logged with "held": true),
-/__release, /__reset.
+/__release, /__robots?status=N (robots.txt answers N from now on), /__reset.
 """
 import gzip, hashlib, json, os, threading, time
 from email.utils import formatdate
@@ -41,7 +41,7 @@ from urllib.parse import urlsplit, parse_qs
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOPICS = json.load(open(os.path.join(HERE, "topics.json")))
 LOCK = threading.Lock()
-STATE = {"log": [], "flaky": 0, "mutated": set(), "gone": set(), "hold": None, "served": 0}
+STATE = {"log": [], "flaky": 0, "mutated": set(), "gone": set(), "hold": None, "served": 0, "robots": 200}
 RELEASED = threading.Event()
 BOOT = time.time()
 
@@ -131,7 +131,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, json.dumps(STATE["log"]).encode(), "application/json")
         if path == "/__reset":
             with LOCK:
-                STATE.update(log=[], flaky=0, mutated=set(), gone=set(), hold=None, served=0)
+                STATE.update(log=[], flaky=0, mutated=set(), gone=set(), hold=None, served=0, robots=200)
             RELEASED.set()
             return self.send(200, b"ok", "text/plain")
         if path == "/__hold":
@@ -150,8 +150,14 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__gone":
             STATE["gone"].add(query["path"][0])
             return self.send(200, b"ok", "text/plain")
+        if path == "/__robots":
+            with LOCK:
+                STATE["robots"] = int(query["status"][0])
+            return self.send(200, b"ok", "text/plain")
         if path in STATE["gone"]:
             return self.send(410, b"gone", "text/plain")
+        if path == "/robots.txt" and STATE["robots"] != 200:
+            return self.send(STATE["robots"], b"robots.txt is not available", "text/plain")
         if path == "/robots.txt":
             body = (f"User-agent: *\nDisallow: /private/\nCrawl-delay: 0.05\n\nUser-agent: BadBot\nDisallow: /\n\n"
                     f"Sitemap: http://{host}/sitemap.xml\n").encode()

@@ -1,4 +1,4 @@
-import HTTPKit
+@testable import HTTPKit
 import Testing
 
 @Suite("SSRF address classification")
@@ -64,5 +64,17 @@ struct AddressPolicyTests {
         let client = try HTTPClient(userAgent: "test")
         await #expect(throws: HTTPClientError.self) { try await client.execute(.init(url: "file:///etc/passwd")) }
         await #expect(throws: HTTPClientError.self) { try await client.execute(.init(url: "gopher://127.0.0.1/")) }
+    }
+
+    @Test("hosts that are literally private, in every form the resolver reads, are recognised before any lookup")
+    func literalHosts() {
+        for host in ["127.0.0.1", "127.1", "2130706433", "0x7f000001", "0x7f.1", "017700000001", "10.1", "0", "localhost", "LOCALHOST.",
+                     "db.localhost", "::1", "[::1]", "[::ffff:192.168.0.1]", "169.254.169.254", "0xa9.0xfe.0xa9.0xfe"] {
+            #expect(AddressClassifier.isLiterallyPrivate(host: host), "\(host)")
+        }
+        for host in ["8.8.8.8", "134744072", "0x08080808", "example.com", "localhost.example.com", "[2606:4700::1111]", "1.1"] {
+            #expect(!AddressClassifier.isLiterallyPrivate(host: host), "\(host)")
+        }
+        #expect(AddressClassifier.parseLegacyIPv4("1.2.3.256") == nil && AddressClassifier.parseLegacyIPv4("4294967296") == nil)
     }
 }

@@ -51,7 +51,7 @@ struct IngestController {
         let url: URL
         let collection: String
         do {
-            url = try IngestParameters.validate(url: input.url)
+            url = try IngestParameters.validate(url: input.url, allowPrivateHosts: dependencies.config.allowPrivateHosts)
             collection = try IngestParameters.validate(collection: input.collection ?? "default")
         } catch let error as IngestError {
             throw APIError.unprocessable(error.description, code: "invalid_request")
