@@ -83,16 +83,24 @@ public enum PlanValidator {
         do {
             plan = try JSONDecoder().decode(Plan.self, from: data)
         } catch DecodingError.keyNotFound(let key, let context) {
-            let path = (context.codingPath + [key]).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            throw PlanError(code: "invalid_plan", description: "missing field \(path)")
+            throw PlanError(code: "invalid_plan", description: "missing field \(fieldPath(context.codingPath + [key]))")
         } catch DecodingError.typeMismatch(_, let context) {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            throw PlanError(code: "invalid_plan", description: "wrong type at \(path)")
+            throw PlanError(code: "invalid_plan", description: "wrong type at \(fieldPath(context.codingPath))")
+        } catch DecodingError.valueNotFound(_, let context) {
+            throw PlanError(code: "invalid_plan", description: "\(fieldPath(context.codingPath)) must not be null")
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            throw PlanError(code: "invalid_plan", description: "\(fieldPath(context.codingPath)) is out of range or malformed")
         } catch {
-            throw PlanError(code: "invalid_plan", description: "not a JSON plan: \(error.localizedDescription)")
+            // Foundation's own wording ("The data isn't in the correct format") is not shown.
+            throw PlanError(code: "invalid_plan", description: "not a JSON plan object")
         }
         try validate(plan)
         return plan
+    }
+
+    /// A decoding path as messages show it: `steps.[2].prompt`.
+    static func fieldPath(_ codingPath: [any CodingKey]) -> String {
+        codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 
     public static func validate(_ plan: Plan) throws {

@@ -254,12 +254,11 @@ struct AskController {
 
     @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let query = (request.uri.queryParameters.get("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let query = (try request.query("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty, query.count <= 2000 else { throw APIError.unprocessable("q must be 1 to 2,000 characters", code: "invalid_question") }
-        let k = request.uri.queryParameters.get("k", as: Int.self) ?? 10
-        guard (1...100).contains(k) else { throw APIError.unprocessable("k must be between 1 and 100", code: "invalid_request") }
+        let k = try request.queryInt("k", in: 1...100, default: 10)
         try throttle(user.id)
-        let (service, collectionID) = try prepare(user: user, collection: request.uri.queryParameters.get("collection").map { String($0) })
+        let (service, collectionID) = try prepare(user: user, collection: try request.query("collection"))
         let start = Date()
         let retrieval = try await service.retriever.retrieve(query, collectionID: collectionID, k: k)
         let results = retrieval.results.enumerated().map { rank, hit in

@@ -33,7 +33,7 @@ struct CollectionsController {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let name = try context.parameters.require("name")
+        let name = try context.parameters.decoded("name")
         guard let id = try dependencies.database.deleteCollection(userID: user.id, name: name) else {
             throw APIError.notFound("collection \(name) not found")
         }

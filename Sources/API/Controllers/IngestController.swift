@@ -83,18 +83,24 @@ struct IngestController {
         try .json(JobView(try job(request, context)))
     }
 
+    /// The statuses of a job's page log (the `status` filter of `/jobs/{id}/pages`).
+    static let pageStatuses = ["fetched", "unchanged", "skipped", "failed", "removed"]
+
     @Sendable func pages(_ request: Request, context: AppRequestContext) async throws -> Response {
         let job = try job(request, context)
-        let offset = max(0, request.uri.queryParameters.get("offset", as: Int.self) ?? 0)
-        let limit = min(500, max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 100))
-        let status = request.uri.queryParameters.get("status").map { String($0) }
+        let offset = try request.queryInt("offset", in: 0...Int(Int32.max), default: 0)
+        let limit = try request.queryInt("limit", in: 1...500, default: 100)
+        let status = try request.query("status")
+        if let status, !Self.pageStatuses.contains(status) {
+            throw APIError.unprocessable("status must be one of \(Self.pageStatuses.joined(separator: ", "))", code: "invalid_request")
+        }
         let (lines, total) = try dependencies.database.jobPages(jobID: job.id, offset: offset, limit: limit, status: status)
         return try .json(PagesView(pages: lines.map(PageView.init), total: total, offset: offset, limit: limit))
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         guard let job = try dependencies.database.requestCancel(jobID: id, userID: user.id) else {
             throw APIError.notFound("job \(id) not found")
         }
@@ -103,7 +109,7 @@ struct IngestController {
 
     private func job(_ request: Request, _ context: AppRequestContext) throws -> JobRecord {
         let user = try context.requireUser()
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         guard let job = try dependencies.database.job(id: id, userID: user.id) else { throw APIError.notFound("job \(id) not found") }
         return job
     }

@@ -79,14 +79,14 @@ struct PlansController {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let record = try ownedPlan(try context.parameters.require("id"), user: user)
+        let record = try ownedPlan(try context.parameters.decoded("id"), user: user)
         return try .json(PlanView(planID: record.id, title: record.title, steps: record.stepCount, createdAt: record.createdAt,
                                   plan: try? JSONDecoder().decode(Plan.self, from: Data(record.body.utf8))))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         guard try dependencies.database.deletePlan(id: id, userID: user.id) else { throw APIError.notFound("plan \(id) not found") }
         return Response(status: .noContent)
     }
@@ -203,7 +203,7 @@ struct PlansController {
 
     @Sendable func execution(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return try .json(ExecutionView(try ownedExecution(try context.parameters.require("id"), user: user), withState: true))
+        return try .json(ExecutionView(try ownedExecution(try context.parameters.decoded("id"), user: user), withState: true))
     }
 
     private func ownedExecution(_ id: String, user: AuthenticatedUser) throws -> ExecutionRecord {
@@ -217,7 +217,7 @@ struct PlansController {
     /// `done`. Read from SQLite, so any replica can serve it.
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         _ = try ownedExecution(id, user: user)
         let database = dependencies.database
         return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { writer in
