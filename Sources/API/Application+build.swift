@@ -100,6 +100,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         router.add(middleware: CORSPolicyMiddleware(allowedOrigins: Set(config.corsOrigins)))
     }
     router.add(middleware: BodyLimitMiddleware(limit: config.maxBodyBytes))
+    router.add(middleware: PathGuardMiddleware())
     if let web = config.webDirectory, FileManager.default.fileExists(atPath: web) {
         router.add(middleware: FileMiddleware(web, searchForIndexHtml: true))
     }

@@ -27,7 +27,13 @@ public struct AppDatabase: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         do {
-            return try AppDatabase(DatabasePool(path: path, configuration: makeConfiguration()))
+            let database = try AppDatabase(DatabasePool(path: path, configuration: makeConfiguration()))
+            // Accounts and documents are private to the server's user: the database and its
+            // WAL and shared-memory files are 0600, whatever the umask that created them.
+            for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                _ = chmod(file, 0o600)
+            }
+            return database
         } catch let error as StorageError {
             throw error
         } catch {

@@ -86,7 +86,7 @@ public final class IndexGenerations: @unchecked Sendable {
     @discardableResult
     public func update(_ transform: (AnyVectorIndex?) throws -> AnyVectorIndex) throws -> Snapshot {
         let lockPath = (directory as NSString).appendingPathComponent(".lock")
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lockFD >= 0 else { throw VectorIndexError.io(path: lockPath, reason: String(cString: strerror(errno))) }
         defer { close(lockFD) }
         flock(lockFD, LOCK_EX)

@@ -25,6 +25,9 @@ struct NexTraction: AsyncParsableCommand {
     )
 
     static func main() async {
+        // Everything this program creates (database, WAL, index files, backups, data
+        // folders) is readable by its own user only.
+        umask(0o077)
         restartWithBetterBLASKernels()
         await main(nil)
     }

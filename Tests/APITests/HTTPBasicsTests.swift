@@ -69,7 +69,7 @@ struct HTTPBasicsTests {
         }
     }
 
-    @Test("the web page is served at / without a token, with a same-origin content security policy")
+    @Test("the web page is served at / without a token, with a same-origin content security policy; no NUL paths; no caching of user data")
     func webPage() async throws {
         try await withTestServer { api, _ in
             let page = try await api.get("/")
@@ -83,6 +83,19 @@ struct HTTPBasicsTests {
             #expect(script.status == 200)
             // Error responses carry the headers too.
             #expect(try await api.get("/no-such-route").header("X-Content-Type-Options") == "nosniff")
+            // A NUL or control character in the path never reaches the file server (which
+            // would serve app.js typed by the name after the NUL).
+            for path in ["/app.js%00.html", "/app.js%00", "/%0aindex.html", "/app.js%ff"] {
+                let reply = try await api.get(path)
+                #expect(reply.status == 400 && reply.errorCode == "invalid_path", "\(path): \(reply.status)")
+                #expect(reply.header("Content-Type")?.contains("text/html") != true)
+            }
+            // Responses with tokens or user data are never cached; the UI's files are revalidated.
+            let session = try await api.post("/auth/register", json: ["email": "cache@example.com", "password": "long enough pw"])
+            #expect(session.status == 201 && session.header("Cache-Control") == "no-store")
+            #expect(try await api.get("/auth/me", token: session.string("token")).header("Cache-Control") == "no-store")
+            #expect(try await api.get("/no-such-route").header("Cache-Control") == "no-store")
+            #expect(page.header("Cache-Control") == "no-cache" && script.header("Cache-Control") == "no-cache")
         }
     }
 

@@ -162,7 +162,9 @@ struct PlansAPITests {
         let listed = try await alice.get("/providers")
         let primaryState = listed.jsonArray?.first { $0["name"] as? String == "primary" }
         #expect(primaryState?["circuit"] as? String == "open")
-        #expect(primaryState?["key"] as? String == "sk-p…6789")
+        // Users see no base URL and no key, not even masked; the operator's log has the masked key.
+        #expect(primaryState?["key"] == nil && primaryState?["base_url"] == nil && !listed.text.contains(primary.baseURL))
+        #expect(server.log.contains("sk-p…6789"))
 
         // Quota: 1 answer + 4 executions = 5 = the limit.
         let quota = try await alice.get("/quota")

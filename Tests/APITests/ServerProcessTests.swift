@@ -9,7 +9,7 @@ import Glibc
 /// Tests against the real `nextraction serve` binary, started and stopped as a process.
 @Suite("Server process")
 struct ServerProcessTests {
-    @Test("a revoked token stays revoked after the server restarts; the secret file is 0600")
+    @Test("a revoked token stays revoked after the server restarts; the secret, the database and its folders are private (0600/0700)")
     func revocationSurvivesRestart() async throws {
         let data = try TemporaryDirectory()
         let first = try await ServerProcess(dataDirectory: data.path)
@@ -23,9 +23,25 @@ struct ServerProcessTests {
 
         let attributes = try FileManager.default.attributesOfItem(atPath: data.appending("jwt_secret"))
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // Nothing the server wrote is readable by group or others: database, WAL, folders
+        // (the folder itself and the log are the test's).
+        func exposed() throws -> [String] {
+            let paths = (FileManager.default.enumerator(atPath: data.path)?.compactMap { $0 as? String } ?? []).map(data.appending)
+            return try paths.filter { path in
+                let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int ?? 0o777
+                return mode & 0o077 != 0 && !path.hasSuffix(".log")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: data.appending("nextraction.sqlite")))
+        let leaks = try exposed()
+        #expect(leaks.isEmpty, "\(leaks)")
+        // A database left readable by an older version is made private on open.
+        chmod(data.appending("nextraction.sqlite"), 0o644)
 
         let second = try await ServerProcess(dataDirectory: data.path)
         defer { second.stop() }
+        let leaksAfter = try exposed()
+        #expect(leaksAfter.isEmpty, "\(leaksAfter)")
         let again = try APIClient(baseURL: second.baseURL)
         #expect(try await again.get("/auth/me", token: session.token).status == 401)
         // The other token was signed with the persisted secret and is still valid.

@@ -246,10 +246,13 @@ struct PlansController {
         return try .json(try dependencies.quota.usage(userID: user.id))
     }
 
-    /// Configured providers with masked keys and circuit states.
+    /// Configured providers: name, model, roles and circuit state. Where they run (base URLs)
+    /// and their keys, even masked, are the operator's business, not every user's: they stay
+    /// in the server's log.
     @Sendable func providers(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requireUser()
-        return try .json(dependencies.router.describe())
+        let shown: Set<String> = ["name", "model", "roles", "circuit"]
+        return try .json(dependencies.router.describe().map { $0.filter { shown.contains($0.key) } })
     }
 }
 
