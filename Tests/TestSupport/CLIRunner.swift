@@ -26,3 +26,14 @@ public func runProgram(_ executable: String, _ arguments: [String], stdin: Strin
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// `runProgram` on a thread of its own, so a long run does not hold one of the few threads
+/// that run the (parallel) tests.
+public func runProgramAsync(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws
+    -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try runProgram(executable, arguments, environment: environment) })
+        }
+    }
+}

@@ -1,203 +1,340 @@
-/// The OpenAPI 3.1 description served at `/openapi.json`. Kept beside the routes and
-/// updated with them; `OpenAPITests` checks that every documented path answers.
+import Foundation
+
+/// The OpenAPI 3.1 description served at `/openapi.json`, built beside the routes and
+/// updated with them. Every operation lists its success body and every error the server
+/// can give it: 401 on every protected route, 400/413/422 wherever a body or a parameter is
+/// read, 429 where a limit applies. `HTTPBasicsTests` checks that every documented path
+/// answers; `make test` runs schemathesis against it.
 enum OpenAPIDocument {
+    typealias JSON = [String: Any]
+
     static func json(version: String) -> String {
-        """
-        {
-          "openapi": "3.1.0",
-          "info": {
-            "title": "NexTraction",
-            "version": "\(version)",
-            "description": "Self-hosted retrieval-augmented question answering. Errors always have the shape {\\"error\\": {\\"code\\", \\"message\\"}}."
-          },
-          "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
-            "schemas": {
-              "Error": {
-                "type": "object", "required": ["error"],
-                "properties": { "error": { "type": "object", "required": ["code", "message"],
-                  "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } }
-              },
-              "Credentials": {
-                "type": "object", "required": ["email", "password"],
-                "properties": { "email": { "type": "string", "format": "email" },
-                                "password": { "type": "string", "minLength": 8, "maxLength": 72 } }
-              },
-              "Session": {
-                "type": "object", "required": ["user", "token", "expires_at"],
-                "properties": {
-                  "user": { "type": "object", "properties": { "id": { "type": "integer" }, "email": { "type": "string" } } },
-                  "token": { "type": "string" },
-                  "expires_at": { "type": "string", "format": "date-time" }
-                }
-              },
-              "IngestRequest": {
-                "type": "object", "required": ["url"],
-                "properties": { "url": { "type": "string", "format": "uri" }, "collection": { "type": "string", "default": "default" },
-                                "domain": { "type": "string" }, "max_pages": { "type": "integer", "default": 50 },
-                                "max_depth": { "type": "integer", "default": 3 },
-                                "include": { "type": "array", "items": { "type": "string" } },
-                                "exclude": { "type": "array", "items": { "type": "string" } } }
-              },
-              "Job": {
-                "type": "object",
-                "properties": { "id": { "type": "string" }, "status": { "enum": ["queued", "running", "completed", "failed", "cancelled"] },
-                                "collection": { "type": "string" }, "url": { "type": "string" },
-                                "progress": { "type": "object", "properties": {
-                                  "discovered": { "type": "integer" }, "fetched": { "type": "integer" }, "indexed": { "type": "integer" },
-                                  "skipped": { "type": "integer" }, "failed": { "type": "integer" }, "chunks": { "type": "integer" },
-                                  "unchanged": { "type": "integer" }, "removed": { "type": "integer" } } },
-                                "created_at": { "type": "string", "format": "date-time" }, "started_at": { "type": "string", "format": "date-time" },
-                                "finished_at": { "type": "string", "format": "date-time" }, "error": { "type": "string" },
-                                "attempts": { "type": "integer" }, "max_pages": { "type": "integer" }, "max_depth": { "type": "integer" } }
-              },
-              "Collection": {
-                "type": "object",
-                "properties": { "name": { "type": "string" }, "documents": { "type": "integer" }, "chunks": { "type": "integer" },
-                                "created_at": { "type": "string", "format": "date-time" } }
-              },
-              "AskRequest": {
-                "type": "object", "required": ["question"],
-                "properties": { "question": { "type": "string", "minLength": 1, "maxLength": 2000 },
-                                "collection": { "type": "string", "default": "default" },
-                                "top_k": { "type": "integer", "default": 5, "minimum": 1, "maximum": 20 },
-                                "stream": { "type": "boolean", "default": false },
-                                "mode": { "enum": ["auto", "extractive"], "default": "auto" } }
-              },
-              "Answer": {
-                "type": "object", "required": ["answer", "answerable", "citations", "sources", "timings", "mode", "confidence"],
-                "properties": {
-                  "answer": { "type": "string" }, "answerable": { "type": "boolean" },
-                  "mode": { "enum": ["extractive", "llm"] }, "confidence": { "type": "number" },
-                  "abstention": { "type": "object", "description": "Why the question was not answered (only when answerable is false)",
-                                  "properties": { "code": { "enum": ["no_sources", "no_passage", "low_similarity", "term_not_in_collection",
-                                                                     "term_not_in_sources"] },
-                                                  "message": { "type": "string" } } },
-                  "citations": { "type": "array", "description": "What the answer quotes, numbered as its [n] markers", "items": { "type": "object", "properties": {
-                    "n": { "type": "integer" }, "url": { "type": "string" }, "title": { "type": "string" },
-                    "heading": { "type": "string" }, "snippet": { "type": "string" }, "score": { "type": "number" },
-                    "chunk_id": { "type": "integer" } } } },
-                  "sources": { "type": "array", "description": "The top pages behind the answer (or the closest pages when it abstains), best first",
-                    "items": { "type": "object", "properties": {
-                    "rank": { "type": "integer" }, "url": { "type": "string" }, "title": { "type": "string" },
-                    "heading": { "type": "string" }, "passage": { "type": "string" }, "score": { "type": "number" },
-                    "chunk_id": { "type": "integer" } } } },
-                  "timings": { "type": "object", "properties": { "embed_ms": { "type": "number" }, "search_ms": { "type": "number" },
-                                                                 "answer_ms": { "type": "number" }, "total_ms": { "type": "number" } } }
-                }
-              },
-              "Plan": {
-                "type": "object", "required": ["title", "steps"],
-                "properties": { "title": { "type": "string" }, "steps": { "type": "array", "maxItems": 50, "items": { "type": "object",
-                  "required": ["id", "prompt"],
-                  "properties": { "id": { "type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$" }, "title": { "type": "string" },
-                                  "prompt": { "type": "string" }, "depends_on": { "type": "array", "items": { "type": "string" } },
-                                  "context": { "type": "object", "properties": { "collection": { "type": "string" }, "query": { "type": "string" },
-                                                                                 "top_k": { "type": "integer" } } },
-                                  "max_tokens": { "type": "integer" } } } } }
-              },
-              "Me": {
-                "type": "object", "required": ["id", "email", "created_at"],
-                "properties": { "id": { "type": "integer" }, "email": { "type": "string" },
-                                "created_at": { "type": "string", "format": "date-time" } }
-              }
-            },
-            "responses": {
-              "Error": { "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+        let document: JSON = [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "NexTraction",
+                "version": version,
+                "description": "Self-hosted retrieval-augmented question answering. Errors always have the shape "
+                    + "{\"error\": {\"code\", \"message\"}}. Protected operations take `Authorization: Bearer <token>` "
+                    + "from /auth/register or /auth/login.",
+            ] as JSON,
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
+                "schemas": schemas,
+            ] as JSON,
+            "paths": paths(),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: Schema helpers
+
+    static var string: JSON { ["type": "string"] }
+    static var integer: JSON { ["type": "integer"] }
+    static var number: JSON { ["type": "number"] }
+    static var boolean: JSON { ["type": "boolean"] }
+    static var dateTime: JSON { ["type": "string", "format": "date-time"] }
+
+    static func object(_ properties: JSON, required: [String] = [], description: String? = nil) -> JSON {
+        var schema: JSON = ["type": "object", "properties": properties]
+        if !required.isEmpty { schema["required"] = required }
+        if let description { schema["description"] = description }
+        return schema
+    }
+
+    static func array(_ items: JSON, maxItems: Int? = nil) -> JSON {
+        var schema: JSON = ["type": "array", "items": items]
+        if let maxItems { schema["maxItems"] = maxItems }
+        return schema
+    }
+
+    static func ref(_ name: String) -> JSON { ["$ref": "#/components/schemas/\(name)"] }
+    static func strings(_ values: [String]) -> JSON { ["type": "string", "enum": values] }
+    static func integer(_ range: ClosedRange<Int>, default value: Int? = nil) -> JSON {
+        var schema: JSON = ["type": "integer", "minimum": range.lowerBound, "maximum": range.upperBound]
+        if let value { schema["default"] = value }
+        return schema
+    }
+
+    // MARK: Schemas
+
+    static var schemas: JSON {
+        let progress = object([
+            "discovered": integer, "fetched": integer, "indexed": integer, "skipped": integer, "failed": integer,
+            "chunks": integer, "unchanged": integer, "removed": integer,
+        ])
+        let citation = object([
+            "n": integer, "url": string, "title": string, "heading": string, "snippet": string, "score": number, "chunk_id": integer,
+        ], required: ["n", "url", "title", "heading", "snippet", "score", "chunk_id"])
+        let source = object([
+            "rank": integer, "url": string, "title": string, "heading": string, "passage": string, "score": number, "chunk_id": integer,
+        ], required: ["rank", "url", "title", "heading", "passage", "score", "chunk_id"])
+        let timings = object(["embed_ms": number, "search_ms": number, "answer_ms": number, "total_ms": number],
+                             required: ["embed_ms", "search_ms", "answer_ms", "total_ms"])
+        let verdict = object(["n": integer, "sentence": string, "score": number, "reason": string], required: ["n", "sentence"])
+        let stepSummary = object(["id": string, "title": string, "depends_on": array(string)], required: ["id", "title", "depends_on"])
+        let metrics = object(["wall_seconds": number, "prompt_tokens": integer, "completion_tokens": integer, "cost": number,
+                              "provider_calls": integer, "cache_hits": integer, "retries": integer])
+        let stage = object(["stage": strings(["fast", "build", "check"]), "provider": string, "model": string, "output": string,
+                            "prompt_tokens": integer, "completion_tokens": integer, "cost": number, "seconds": number,
+                            "retries": integer, "cache": strings(["none", "exact", "semantic"])])
+        let step = object(["id": string, "title": string, "depends_on": array(string), "status": string, "stages": array(stage),
+                           "output": string, "sources": array(object(["n": integer, "url": string, "title": string, "heading": string])),
+                           "prompt": string, "error": string, "started_at": number, "finished_at": number, "metrics": metrics])
+        return [
+            "Error": object(["error": object(["code": string, "message": string], required: ["code", "message"])], required: ["error"]),
+            "Credentials": object([
+                "email": ["type": "string", "format": "email", "maxLength": 254],
+                "password": ["type": "string", "minLength": 8, "maxLength": 72,
+                             "description": "8 characters to 72 bytes (bcrypt's limit), no NUL character"],
+            ], required: ["email", "password"]),
+            "Session": object([
+                "user": object(["id": integer, "email": string], required: ["id", "email"]), "token": string, "expires_at": dateTime,
+            ], required: ["user", "token", "expires_at"]),
+            "Me": object(["id": integer, "email": string, "created_at": dateTime], required: ["id", "email", "created_at"]),
+            "Status": object(["status": string, "version": string, "database": string], required: ["status", "version"]),
+            "IngestRequest": object([
+                "url": ["type": "string", "format": "uri", "description": "http or https; not a private address unless the server allows it"],
+                "collection": ["type": "string", "default": "default", "pattern": "^[\\p{L}\\p{N} ._-]{1,64}$"],
+                "domain": string, "max_pages": ["type": "integer", "minimum": 1, "default": 50],
+                "max_depth": integer(0...20, default: 3), "include": array(string), "exclude": array(string),
+            ], required: ["url"]),
+            "JobAccepted": object(["job_id": string, "status": strings(["queued"])], required: ["job_id", "status"]),
+            "Job": object([
+                "id": string, "status": strings(["queued", "running", "completed", "failed", "cancelled"]),
+                "collection": string, "url": string, "progress": progress,
+                "created_at": dateTime, "started_at": dateTime, "finished_at": dateTime,
+                "error": ["type": "string", "description": "Why the job failed (connection, DNS, TLS, HTTP status, robots.txt unreachable…)"],
+                "attempts": integer, "max_pages": integer, "max_depth": integer,
+            ], required: ["id", "status", "collection", "url", "progress", "created_at", "attempts", "max_pages", "max_depth"]),
+            "JobPages": object([
+                "pages": array(object([
+                    "url": string, "status": strings(["fetched", "unchanged", "skipped", "failed", "removed"]), "reason": string,
+                    "detail": string, "http_status": integer, "depth": integer, "chunks": integer, "at": dateTime,
+                ], required: ["url", "status", "chunks", "at"])),
+                "total": integer, "offset": integer, "limit": integer,
+            ], required: ["pages", "total", "offset", "limit"]),
+            "Collection": object(["name": string, "documents": integer, "chunks": integer, "created_at": dateTime],
+                                 required: ["name", "documents", "chunks", "created_at"]),
+            "AskRequest": object([
+                "question": ["type": "string", "minLength": 1, "maxLength": 2000],
+                "collection": ["type": "string", "default": "default"],
+                "top_k": integer(1...20, default: 5),
+                "stream": ["type": "boolean", "default": false],
+                "mode": ["type": "string", "enum": ["auto", "extractive"], "default": "auto"],
+            ], required: ["question"]),
+            "Answer": object([
+                "answer": string, "answerable": boolean,
+                "mode": strings(["extractive", "llm"]), "confidence": number,
+                "abstention": object(["code": strings(["no_sources", "no_passage", "low_similarity", "term_not_in_collection",
+                                                       "term_not_in_sources"]), "message": string],
+                                     required: ["code", "message"], description: "Why the question was not answered (only when answerable is false)"),
+                "citations": ["type": "array", "items": citation, "description": "What the answer quotes, numbered as its [n] markers"],
+                "sources": ["type": "array", "items": source,
+                            "description": "The top pages behind the answer (or the closest pages when it abstains), best first"],
+                "timings": timings,
+                "citation_check": object(["threshold": number, "checked": integer, "kept": array(verdict), "dropped": array(verdict)],
+                                         description: "LLM answers: which cited sentences the check kept and dropped"),
+                "usage": object(["provider": string, "model": string, "prompt_tokens": integer, "completion_tokens": integer,
+                                 "estimated": boolean, "cost": number, "first_token_ms": number, "llm_ms": number],
+                                description: "LLM answers: what the answer cost"),
+                "fallback_reason": ["type": "string", "description": "Why an LLM answer fell back to extractive"],
+            ], required: ["answer", "answerable", "citations", "sources", "timings", "mode", "confidence"]),
+            "SearchResults": object([
+                "results": array(object(["rank": integer, "chunk_id": integer, "url": string, "title": string, "heading": string,
+                                         "text": string, "dense": number, "lexical": number, "fused": number],
+                                        required: ["rank", "chunk_id", "url", "title", "heading", "text", "fused"])),
+                "timings": timings,
+            ], required: ["results", "timings"]),
+            "Plan": object([
+                "title": ["type": "string", "minLength": 1, "maxLength": 200],
+                "steps": ["type": "array", "minItems": 1, "maxItems": 50, "items": object([
+                    "id": ["type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"], "title": string,
+                    "prompt": ["type": "string", "minLength": 1, "maxLength": 20_000], "depends_on": array(string),
+                    "context": object(["collection": string, "query": string, "top_k": integer], required: ["collection"]),
+                    "max_tokens": integer,
+                ], required: ["id", "prompt"])],
+            ], required: ["title", "steps"]),
+            "PlanCreated": object(["plan_id": string, "title": string, "steps": array(stepSummary)], required: ["plan_id", "title", "steps"]),
+            "PlanSummary": object(["plan_id": string, "title": string, "steps": integer, "created_at": dateTime, "plan": ref("Plan")],
+                                  required: ["plan_id", "title", "steps", "created_at"]),
+            "ExecuteRequest": object([
+                "plan_id": string, "plan": ref("Plan"), "workflow": ["type": "string", "enum": ["proto", "prod"], "default": "proto"],
+            ], description: "Exactly one of plan_id and plan"),
+            "ExecutionAccepted": object(["execution_id": string, "status": string], required: ["execution_id", "status"]),
+            "Execution": object([
+                "execution_id": string, "plan_id": string, "workflow": strings(["proto", "prod"]),
+                "status": strings(["queued", "running", "completed", "failed"]), "error": string,
+                "created_at": dateTime, "finished_at": dateTime,
+                "state": object(["id": string, "title": string, "workflow": string, "status": string, "error": string,
+                                 "steps": array(step), "metrics": metrics], description: "Per-step stage outputs, sources and metrics"),
+            ], required: ["execution_id", "workflow", "status", "created_at"]),
+            "Quota": object(["limit": integer, "used": integer, "remaining": integer], required: ["limit", "used", "remaining"]),
+            "Provider": object(["name": string, "model": string, "roles": string, "circuit": strings(["closed", "open", "half-open"])],
+                               required: ["name", "model", "roles", "circuit"]),
+        ]
+    }
+
+    // MARK: Operations
+
+    /// One operation; the errors every such operation can give are added by `build()`.
+    struct Operation {
+        var summary: String
+        var protected = true
+        var parameters: [JSON] = []
+        var body: JSON?
+        var success: (status: String, description: String, content: JSON?)
+        /// Further errors: status → when.
+        var errors: [Int: String] = [:]
+        /// Responses that are not errors of the usual shape: status → response object.
+        var otherResponses: JSON = [:]
+
+        func build() -> JSON {
+            var errors = self.errors
+            if protected { errors[401] = "Missing, malformed, expired or revoked token" }
+            if body != nil {
+                errors[400] = errors[400] ?? "The body is not valid JSON"
+                errors[413] = "The body is larger than NEX_MAX_BODY"
+                errors[422] = errors[422] ?? "The JSON is not what this operation takes (a missing field, a wrong type, a value out of range)"
             }
-          },
-          "paths": {
-            "/health": { "get": { "summary": "Liveness", "responses": { "200": { "description": "Alive" } } } },
-            "/ready": { "get": { "summary": "Readiness (database reachable)",
-              "responses": { "200": { "description": "Ready" }, "503": { "description": "Not ready" } } } },
-            "/metrics": { "get": { "summary": "Prometheus metrics", "responses": { "200": { "description": "Text exposition" } } } },
-            "/auth/register": { "post": { "summary": "Create an account and a session",
-              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Credentials" } } } },
-              "responses": { "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } },
-                             "400": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" },
-                             "413": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } },
-            "/auth/login": { "post": { "summary": "Start a session",
-              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Credentials" } } } },
-              "responses": { "200": { "description": "Signed in", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } },
-                             "401": { "$ref": "#/components/responses/Error" },
-                             "429": { "description": "Too many failed logins; see Retry-After", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
-            "/auth/logout": { "post": { "summary": "Revoke the presented token", "security": [{ "bearer": [] }],
-              "responses": { "204": { "description": "Revoked" }, "401": { "$ref": "#/components/responses/Error" } } } },
-            "/auth/me": { "get": { "summary": "The signed-in user", "security": [{ "bearer": [] }],
-              "responses": { "200": { "description": "User", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Me" } } } },
-                             "401": { "$ref": "#/components/responses/Error" } } } },
-            "/ingest": { "post": { "summary": "Queue a crawl of a site into a collection", "security": [{ "bearer": [] }],
-              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IngestRequest" } } } },
-              "responses": { "202": { "description": "Queued: {job_id, status}" }, "401": { "$ref": "#/components/responses/Error" },
-                             "422": { "$ref": "#/components/responses/Error" } } } },
-            "/jobs": { "get": { "summary": "The user's jobs, newest first", "security": [{ "bearer": [] }],
-              "responses": { "200": { "description": "Jobs", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } } } } } } } },
-            "/jobs/{id}": { "get": { "summary": "One job with live progress", "security": [{ "bearer": [] }],
-              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-              "responses": { "200": { "description": "Job", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Job" } } } },
-                             "404": { "$ref": "#/components/responses/Error" } } } },
-            "/jobs/{id}/pages": { "get": { "summary": "The job's per-URL log (fetched, unchanged, skipped, failed, removed, with reasons)", "security": [{ "bearer": [] }],
-              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
-                             { "name": "offset", "in": "query", "schema": { "type": "integer" } },
-                             { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 500 } },
-                             { "name": "status", "in": "query", "schema": { "type": "string" } }],
-              "responses": { "200": { "description": "{pages, total, offset, limit}" }, "404": { "$ref": "#/components/responses/Error" } } } },
-            "/jobs/{id}/cancel": { "post": { "summary": "Cancel a queued or running job", "security": [{ "bearer": [] }],
-              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-              "responses": { "202": { "description": "Cancellation requested" }, "404": { "$ref": "#/components/responses/Error" } } } },
-            "/collections": { "get": { "summary": "The user's collections with document and chunk counts", "security": [{ "bearer": [] }],
-              "responses": { "200": { "description": "Collections", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Collection" } } } } } } } },
-            "/ask": { "post": { "summary": "Answer a question from a collection, with citations and source pages (SSE with stream: true or Accept: text/event-stream: events sources, citations, answer, done)", "security": [{ "bearer": [] }],
-              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AskRequest" } } } },
-              "responses": { "200": { "description": "Answer", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Answer" } },
-                                                                         "text/event-stream": { "schema": { "type": "string" } } } },
-                             "401": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" },
-                             "422": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } } } },
-            "/search": { "get": { "summary": "Ranked chunks with dense, lexical and fused scores", "security": [{ "bearer": [] }],
-              "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string" } },
-                             { "name": "collection", "in": "query", "schema": { "type": "string", "default": "default" } },
-                             { "name": "k", "in": "query", "schema": { "type": "integer", "default": 10 } }],
-              "responses": { "200": { "description": "{results: [{rank, chunk_id, url, title, heading, text, dense, lexical, fused}], timings}" },
-                             "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" },
-                             "429": { "$ref": "#/components/responses/Error" } } } },
-            "/plans": {
-              "post": { "summary": "Store a validated plan (JSON body or multipart/form-data file)", "security": [{ "bearer": [] }],
-                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Plan" } },
-                                                                "multipart/form-data": { "schema": { "type": "object" } } } },
-                "responses": { "201": { "description": "{plan_id, title, steps}" }, "400": { "$ref": "#/components/responses/Error" },
-                               "422": { "$ref": "#/components/responses/Error" } } },
-              "get": { "summary": "The user's plans", "security": [{ "bearer": [] }], "responses": { "200": { "description": "[{plan_id, title, steps, created_at}]" } } } },
-            "/plans/{id}": {
-              "get": { "summary": "One plan", "security": [{ "bearer": [] }],
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "responses": { "200": { "description": "{plan_id, title, steps, created_at, plan}" }, "404": { "$ref": "#/components/responses/Error" } } },
-              "delete": { "summary": "Delete a plan", "security": [{ "bearer": [] }],
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "responses": { "204": { "description": "Deleted" }, "404": { "$ref": "#/components/responses/Error" } } } },
-            "/execute": { "post": { "summary": "Run a plan (by plan_id or inline) with the proto or prod workflow", "security": [{ "bearer": [] }],
-              "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object",
-                "properties": { "plan_id": { "type": "string" }, "plan": { "$ref": "#/components/schemas/Plan" },
-                                "workflow": { "enum": ["proto", "prod"], "default": "proto" } } } } } },
-              "responses": { "202": { "description": "{execution_id, status}" }, "404": { "$ref": "#/components/responses/Error" },
-                             "422": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" },
-                             "503": { "$ref": "#/components/responses/Error" } } } },
-            "/executions": { "get": { "summary": "The user's executions, newest first", "security": [{ "bearer": [] }],
-              "responses": { "200": { "description": "[{execution_id, plan_id, workflow, status, error, created_at, finished_at}]" } } } },
-            "/executions/{id}": { "get": { "summary": "Status, per-step stage outputs, sources and metrics", "security": [{ "bearer": [] }],
-              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-              "responses": { "200": { "description": "{execution_id, status, state: {steps, metrics}}" }, "404": { "$ref": "#/components/responses/Error" } } } },
-            "/executions/{id}/events": { "get": { "summary": "Progress as server-sent events (state, then done)", "security": [{ "bearer": [] }],
-              "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-              "responses": { "200": { "description": "text/event-stream" }, "404": { "$ref": "#/components/responses/Error" } } } },
-            "/quota": { "get": { "summary": "Generations used and left", "security": [{ "bearer": [] }],
-              "responses": { "200": { "description": "{limit, used, remaining}" } } } },
-            "/providers": { "get": { "summary": "Configured LLM providers with masked keys and circuit states", "security": [{ "bearer": [] }],
-              "responses": { "200": { "description": "[{name, model, base_url, roles, key, circuit}]" } } } },
-            "/collections/{name}": { "delete": { "summary": "Delete a collection with its documents and index", "security": [{ "bearer": [] }],
-              "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
-              "responses": { "204": { "description": "Deleted" }, "404": { "$ref": "#/components/responses/Error" } } } }
-          }
+            if !parameters.isEmpty {
+                errors[400] = errors[400] ?? "A parameter holds an invalid percent-encoding or a control character"
+                if parameters.contains(where: { $0["in"] as? String == "query" }) {
+                    errors[422] = errors[422] ?? "A query parameter is malformed or out of range"
+                }
+            }
+            var responses: JSON = [:]
+            var success: JSON = ["description": self.success.description]
+            if let content = self.success.content { success["content"] = content }
+            responses[self.success.status] = success
+            for (status, description) in errors {
+                var response: JSON = ["description": description, "content": OpenAPIDocument.jsonContent(OpenAPIDocument.ref("Error"))]
+                if status == 429 || status == 503 {
+                    response["headers"] = ["Retry-After": ["description": "Seconds to wait", "schema": ["type": "integer"]]]
+                }
+                responses[String(status)] = response
+            }
+            responses.merge(otherResponses) { _, other in other }
+            var operation: JSON = ["summary": summary, "responses": responses]
+            if protected { operation["security"] = [["bearer": [String]()]] }
+            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if let body { operation["requestBody"] = ["required": true, "content": body] }
+            return operation
         }
-        """
+    }
+
+    static func jsonContent(_ schema: JSON) -> JSON { ["application/json": ["schema": schema]] }
+
+    static func pathParameter(_ name: String) -> JSON {
+        ["name": name, "in": "path", "required": true, "schema": ["type": "string", "minLength": 1]]
+    }
+
+    static func queryParameter(_ name: String, _ schema: JSON, required: Bool = false) -> JSON {
+        ["name": name, "in": "query", "required": required, "schema": schema]
+    }
+
+    static func paths() -> JSON {
+        let sse = "text/event-stream"
+        let operations: [(String, String, Operation)] = [
+            ("/health", "get", Operation(summary: "Liveness", protected: false,
+                                         success: ("200", "Alive", jsonContent(ref("Status"))))),
+            ("/ready", "get", Operation(summary: "Readiness (database reachable)", protected: false,
+                                        success: ("200", "Ready", jsonContent(ref("Status"))),
+                                        otherResponses: ["503": ["description": "Not ready: the database cannot be reached",
+                                                                 "content": jsonContent(ref("Status"))]])),
+            ("/metrics", "get", Operation(summary: "Prometheus metrics", protected: false,
+                                          success: ("200", "Prometheus text exposition", ["text/plain": ["schema": string]]))),
+            ("/openapi.json", "get", Operation(summary: "This document", protected: false,
+                                               success: ("200", "OpenAPI 3.1", jsonContent(["type": "object"])))),
+            ("/auth/register", "post", Operation(
+                summary: "Create an account and a session", protected: false, body: jsonContent(ref("Credentials")),
+                success: ("201", "Created", jsonContent(ref("Session"))),
+                errors: [409: "The email is taken (in any case)", 422: "Invalid email, or a password that is too short, too long or holds NUL",
+                         429: "Too many registrations from this address; see Retry-After"])),
+            ("/auth/login", "post", Operation(
+                summary: "Start a session", protected: false, body: jsonContent(ref("Credentials")),
+                success: ("200", "Signed in", jsonContent(ref("Session"))),
+                errors: [401: "Wrong email or password (the same answer for both)",
+                         429: "Too many failed logins for this account or from this address; see Retry-After"])),
+            ("/auth/logout", "post", Operation(summary: "Revoke the presented token", success: ("204", "Revoked", nil))),
+            ("/auth/me", "get", Operation(summary: "The signed-in user", success: ("200", "User", jsonContent(ref("Me"))))),
+            ("/ingest", "post", Operation(
+                summary: "Queue a crawl of a site into a collection", body: jsonContent(ref("IngestRequest")),
+                success: ("202", "Queued", jsonContent(ref("JobAccepted"))),
+                errors: [422: "Invalid URL (scheme, host, a literal private address), collection name or limits",
+                         503: "The embedding model is not loaded"])),
+            ("/jobs", "get", Operation(summary: "The user's jobs, newest first",
+                                       success: ("200", "Jobs", jsonContent(array(ref("Job")))))),
+            ("/jobs/{id}", "get", Operation(summary: "One job with live progress", parameters: [pathParameter("id")],
+                                            success: ("200", "Job", jsonContent(ref("Job"))), errors: [404: "No such job of this user"])),
+            ("/jobs/{id}/pages", "get", Operation(
+                summary: "The job's per-URL log (fetched, unchanged, skipped, failed, removed, with reasons)",
+                parameters: [pathParameter("id"), queryParameter("offset", ["type": "integer", "minimum": 0, "maximum": Int(Int32.max), "default": 0]),
+                             queryParameter("limit", integer(1...500, default: 100)),
+                             queryParameter("status", strings(["fetched", "unchanged", "skipped", "failed", "removed"]))],
+                success: ("200", "One page of the log", jsonContent(ref("JobPages"))), errors: [404: "No such job of this user"])),
+            ("/jobs/{id}/cancel", "post", Operation(summary: "Cancel a queued or running job", parameters: [pathParameter("id")],
+                                                    success: ("202", "Cancellation requested", jsonContent(ref("Job"))),
+                                                    errors: [404: "No such job of this user"])),
+            ("/collections", "get", Operation(summary: "The user's collections with document and chunk counts",
+                                              success: ("200", "Collections", jsonContent(array(ref("Collection")))))),
+            ("/collections/{name}", "delete", Operation(
+                summary: "Delete a collection with its documents and index (the name percent-encoded)", parameters: [pathParameter("name")],
+                success: ("204", "Deleted", nil), errors: [404: "No such collection of this user"])),
+            ("/ask", "post", Operation(
+                summary: "Answer a question from a collection, with citations and source pages",
+                body: jsonContent(ref("AskRequest")),
+                success: ("200", "The answer as JSON, or with `stream: true` or `Accept: text/event-stream` a stream of server-sent "
+                          + "events: `sources` (the pages), `citations`, `answer` (text deltas), then `done` (the whole Answer object)",
+                          ["application/json": ["schema": ref("Answer")], sse: ["schema": ["type": "string", "description": "SSE frames"]]]),
+                errors: [404: "No such collection of this user", 422: "Empty or too long question, top_k or mode out of range",
+                         429: "Too many questions per minute, or the generation quota is used up; see Retry-After",
+                         503: "The embedding model is not loaded"])),
+            ("/search", "get", Operation(
+                summary: "Ranked chunks, page by page, with dense, lexical and fused scores",
+                parameters: [queryParameter("q", ["type": "string", "minLength": 1, "maxLength": 2000], required: true),
+                             queryParameter("collection", ["type": "string", "default": "default"]),
+                             queryParameter("k", integer(1...100, default: 10))],
+                success: ("200", "Results", jsonContent(ref("SearchResults"))),
+                errors: [404: "No such collection of this user", 429: "Too many questions per minute; see Retry-After",
+                         503: "The embedding model is not loaded"])),
+            ("/plans", "post", Operation(
+                summary: "Store a validated plan (a JSON body, or the first file of a multipart/form-data upload)",
+                body: ["application/json": ["schema": ref("Plan")],
+                       "multipart/form-data": ["schema": object(["file": ["type": "string", "contentMediaType": "application/json"]])]],
+                success: ("201", "Stored", jsonContent(ref("PlanCreated"))),
+                errors: [400: "The body or the upload is not a JSON plan", 422: "The plan is invalid (ids, unknown dependencies, cycles, sizes)"])),
+            ("/plans", "get", Operation(summary: "The user's plans", success: ("200", "Plans", jsonContent(array(ref("PlanSummary")))))),
+            ("/plans/{id}", "get", Operation(summary: "One plan, with its body", parameters: [pathParameter("id")],
+                                             success: ("200", "Plan", jsonContent(ref("PlanSummary"))), errors: [404: "No such plan of this user"])),
+            ("/plans/{id}", "delete", Operation(summary: "Delete a plan", parameters: [pathParameter("id")],
+                                                success: ("204", "Deleted", nil), errors: [404: "No such plan of this user"])),
+            ("/execute", "post", Operation(
+                summary: "Run a plan (by plan_id or inline) with the proto or prod workflow", body: jsonContent(ref("ExecuteRequest")),
+                success: ("202", "Started", jsonContent(ref("ExecutionAccepted"))),
+                errors: [404: "No such plan of this user", 422: "Neither or both of plan_id and plan, an invalid plan or workflow",
+                         429: "The generation quota is used up; see Retry-After", 503: "No LLM provider is configured"])),
+            ("/executions", "get", Operation(summary: "The user's executions, newest first",
+                                             success: ("200", "Executions", jsonContent(array(ref("Execution")))))),
+            ("/executions/{id}", "get", Operation(summary: "Status, per-step stage outputs, sources and metrics", parameters: [pathParameter("id")],
+                                                  success: ("200", "Execution", jsonContent(ref("Execution"))),
+                                                  errors: [404: "No such execution of this user"])),
+            ("/executions/{id}/events", "get", Operation(
+                summary: "Progress as server-sent events", parameters: [pathParameter("id")],
+                success: ("200", "A stream of `state` events (the Execution's state object as JSON) ending with `done`",
+                          [sse: ["schema": ["type": "string", "description": "SSE frames"]]]),
+                errors: [404: "No such execution of this user"])),
+            ("/quota", "get", Operation(summary: "Generations used and left", success: ("200", "Quota", jsonContent(ref("Quota"))))),
+            ("/providers", "get", Operation(summary: "Configured LLM providers and their circuit states",
+                                            success: ("200", "Providers", jsonContent(array(ref("Provider")))))),
+        ]
+        var paths: JSON = [:]
+        for (path, method, operation) in operations {
+            var item = paths[path] as? JSON ?? [:]
+            item[method] = operation.build()
+            paths[path] = item
+        }
+        return paths
     }
 }
