@@ -43,7 +43,7 @@ export OPENBLAS_CORETYPE := Haswell
 endif
 endif
 
-.PHONY: run test setup deps browser llm-server api-check schemathesis model release help
+.PHONY: run test setup deps browser llm-server api-check schemathesis fuzz model release help
 .DEFAULT_GOAL := help
 
 help:
@@ -55,6 +55,12 @@ run: setup release
 
 test: setup browser llm-server api-check
 	$(SWIFT) test
+	Tests/Fuzz/run.sh --runs 4000 --seed 20261130
+
+# libFuzzer with the address sanitizer on every parser of untrusted bytes, FUZZ_TIME seconds
+# per target (findings are kept in .build/fuzz-artifacts).
+fuzz: setup
+	Tests/Fuzz/run.sh --time $${FUZZ_TIME:-300}
 
 # The long schemathesis pass (the one `make test` runs uses 25 examples per operation).
 schemathesis: setup api-check

@@ -58,6 +58,8 @@ let package = Package(
         // Layer 1: numerics and plumbing.
         .target(name: "NexNumerics", dependencies: ["CBLAS", "CLAPACK"], swiftSettings: hot),
         .target(name: "TextKit", swiftSettings: hot),
+        // Plan documents and their validation (Foundation only): what the orchestrator runs.
+        .target(name: "PlanFormat", swiftSettings: strict),
         .target(
             name: "HTTPKit",
             dependencies: ["CCurl"],
@@ -107,7 +109,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "Retrieval", "Storage", "LLM", "Embedding", "TextKit", "NexNumerics",
+                "Retrieval", "Storage", "LLM", "Embedding", "TextKit", "NexNumerics", "PlanFormat",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -115,7 +117,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Storage", "Ingest", "IndexStore", "Retrieval", "Embedding", "HTTPKit", "VectorIndex", "LLM", "Orchestrator",
+                "Storage", "Ingest", "IndexStore", "Retrieval", "Embedding", "HTTPKit", "VectorIndex", "LLM", "Orchestrator", "PlanFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "nextraction",
             dependencies: [
-                "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "IndexStore", "Retrieval", "Crawler", "HTTPKit", "LLM", "Orchestrator",
+                "API", "Storage", "NexNumerics", "Embedding", "TextKit", "VectorIndex", "Ingest", "IndexStore", "Retrieval", "Crawler", "HTTPKit", "LLM", "Orchestrator", "PlanFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +144,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libFuzzer targets for the parsers that read untrusted bytes (`make fuzz`). Built
+        // normally it replays the seed corpus in Tests/Fuzz/corpus; built with
+        // `-sanitize=fuzzer,address -DFUZZING` it is the fuzzer.
+        .executableTarget(name: "NexFuzz", dependencies: ["Crawler", "HTTPKit", "TextKit", "PlanFormat"], swiftSettings: strict),
 
         // Test helpers shared by the test targets (spawned server processes, temp dirs).
         .target(
@@ -165,7 +171,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "LLM", "Storage", "Embedding", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "PlanFormat", "LLM", "Storage", "Embedding", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "HTTPKit", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport", "nextraction", "VectorIndex", "IndexStore"], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TextKit", "HTTPKit", "TestSupport"], swiftSettings: strict),

@@ -3,6 +3,7 @@ import HTTPKit
 import LLM
 import Logging
 import Orchestrator
+import PlanFormat
 import Retrieval
 import Storage
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlanFormat
 
 /// Server configuration, from environment variables (`NEX_*`) with command-line overrides.
 /// Every variable is listed in README.md § Configuration and `deployment/.env.example`.

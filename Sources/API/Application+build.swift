@@ -6,6 +6,7 @@ import Hummingbird
 import Ingest
 import LLM
 import Orchestrator
+import PlanFormat
 import Retrieval
 import Logging
 import ServiceLifecycle

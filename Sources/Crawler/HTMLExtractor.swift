@@ -33,8 +33,11 @@ public enum HTMLExtractor {
             return htmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), url.absoluteString, encoding, options)
         }
         var page = ExtractedPage(title: "", declaredLanguage: nil, blocks: [], links: [], canonical: nil, noindex: false, nofollow: false)
-        guard let document, let root = xmlDocGetRootElement(document) else { return page }
+        guard let document else { return page }
+        // Freed on every path, also when the bytes parsed to a document with no root element
+        // (a leak the HTML fuzz target found).
         defer { xmlFreeDoc(document) }
+        guard let root = xmlDocGetRootElement(document) else { return page }
 
         page.declaredLanguage = XMLNode.attribute(root, "lang").flatMap { $0.isEmpty ? nil : $0 }
         var base = url

@@ -1,4 +1,5 @@
 import Foundation
+import PlanFormat
 import Storage
 
 /// Starts plan executions in the background (this process) and keeps their records.

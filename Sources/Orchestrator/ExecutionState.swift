@@ -1,4 +1,5 @@
 import Foundation
+import PlanFormat
 
 /// PROTO = FAST (draft) → DOUBLE-CHECK; PROD = FAST → BUILD (refine) → DOUBLE-CHECK.
 public enum Workflow: String, Sendable, Codable, CaseIterable {

@@ -2,6 +2,7 @@ import Embedding
 import Foundation
 import LLM
 import Logging
+import PlanFormat
 import Retrieval
 import Storage
 

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import LLM
 import Orchestrator
+import PlanFormat
 import Retrieval
 import Storage
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Orchestrator
+import PlanFormat
 import Testing
 
 @Suite("Plan validation")
