@@ -35,6 +35,9 @@ public struct AppConfig: Sendable {
     public var registrationsPerAddress = 10
     /// The registration-throttling window in seconds (`NEX_REGISTER_WINDOW`).
     public var registrationWindow: TimeInterval = 3600
+    /// Seconds a stopping server (SIGTERM, SIGINT) lets requests in flight finish before it
+    /// cancels them (`NEX_SHUTDOWN_GRACE`).
+    public var shutdownGrace: TimeInterval = 30
     /// Take the client address from `X-Forwarded-For` (`NEX_TRUST_PROXY=1`; only behind a proxy).
     public var trustProxyHeaders = false
     /// The embedding model folder (`NEX_MODEL_DIR`); nil: `<data dir>/models/all-MiniLM-L6-v2`.
@@ -108,6 +111,7 @@ public struct AppConfig: Sendable {
         config.registrationsPerAddress = try env.int("NEX_REGISTER_MAX_PER_ADDRESS", in: 1...100_000) ?? config.registrationsPerAddress
         config.registrationWindow = try env.duration("NEX_REGISTER_WINDOW") ?? config.registrationWindow
         config.trustProxyHeaders = try env.bool("NEX_TRUST_PROXY") ?? config.trustProxyHeaders
+        config.shutdownGrace = try env.duration("NEX_SHUTDOWN_GRACE") ?? config.shutdownGrace
         config.modelDirectoryOverride = env.string("NEX_MODEL_DIR")
         config.allowPrivateHosts = try env.bool("NEX_ALLOW_PRIVATE_HOSTS") ?? config.allowPrivateHosts
         config.maxPagesLimit = try env.int("NEX_MAX_PAGES_LIMIT", in: 1...1_000_000) ?? config.maxPagesLimit

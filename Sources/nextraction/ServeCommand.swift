@@ -5,6 +5,8 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
 /// `nextraction serve`: runs the HTTP server until SIGTERM or SIGINT (graceful shutdown).
 struct ServeCommand: AsyncParsableCommand {
@@ -43,6 +45,11 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(dependencies, logger: logger) { port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)", "data_dir": "\(dataDirectory)"])
         }
-        try await app.runService()
+        // SIGTERM/SIGINT: stop accepting, let requests in flight finish for the grace period,
+        // then cancel what is left (an LLM stream ends with an `error` event) and exit.
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(config.shutdownGrace * 1000))
+        configuration.maximumCancellationDuration = .seconds(10)
+        try await ServiceGroup(configuration: configuration).run()
     }
 }

@@ -5,6 +5,7 @@ import LLM
 import Logging
 import Orchestrator
 import Retrieval
+import ServiceLifecycle
 import Storage
 
 /// `POST /ask` (JSON or server-sent events) and `GET /search`.
@@ -165,31 +166,43 @@ struct AskController {
                 defer { continuation.finish() }
                 return try await run { continuation.yield($0) }
             }
-            for await delta in deltas { try await writer.write(ServerSentEvents.event("answer", ["delta": delta])) }
-            do {
-                let response = try await work.value
-                try await writer.write(ServerSentEvents.event("citations", response.citations))
-                try await writer.write(ServerSentEvents.event("sources", response.sources))
-                if let check = response.citationCheck { try await writer.write(ServerSentEvents.event("citation_check", check)) }
-                struct Done: Encodable {
-                    var answer: String
-                    var answerable: Bool
-                    var timings: AskTimings
-                    var mode: String
-                    var fallbackReason: String?
-                    enum CodingKeys: String, CodingKey {
-                        case answer, answerable, timings, mode
-                        case fallbackReason = "fallback_reason"
-                    }
+            // The LLM call runs in its own task: it must stop with the request (a client gone,
+            // a server shutting down), not run on to its own timeout. On SIGTERM the stream ends
+            // at once with an `error` event the client can act on, so shutdown does not wait.
+            try await withTaskCancellationOrGracefulShutdownHandler(operation: {
+                for await delta in deltas { try await writer.write(ServerSentEvents.event("answer", ["delta": delta])) }
+                do {
+                    let response = try await work.value
+                    try await writer.write(ServerSentEvents.event("citations", response.citations))
+                    try await writer.write(ServerSentEvents.event("sources", response.sources))
+                    if let check = response.citationCheck { try await writer.write(ServerSentEvents.event("citation_check", check)) }
+                    try await writer.write(ServerSentEvents.event("done", LLMDone(answer: response.answer, answerable: response.answerable,
+                                                                                  timings: response.timings, mode: response.mode,
+                                                                                  fallbackReason: response.fallbackReason)))
+                } catch is CancellationError {
+                    try? await writer.write(ServerSentEvents.event("error", ["code": "shutting_down",
+                                                                             "message": "the server is shutting down; ask again"]))
+                } catch {
+                    try await writer.write(ServerSentEvents.event("error", ["code": "answer_failed", "message": "\(error)"]))
                 }
-                try await writer.write(ServerSentEvents.event("done", Done(answer: response.answer, answerable: response.answerable,
-                                                                           timings: response.timings, mode: response.mode,
-                                                                           fallbackReason: response.fallbackReason)))
-            } catch {
-                try await writer.write(ServerSentEvents.event("error", ["code": "answer_failed", "message": "\(error)"]))
-            }
+            }, onCancelOrGracefulShutdown: {
+                work.cancel()
+            })
             try await writer.finish(nil)
         })
+    }
+
+    /// The last event of an LLM answer's stream.
+    struct LLMDone: Encodable {
+        var answer: String
+        var answerable: Bool
+        var timings: AskTimings
+        var mode: String
+        var fallbackReason: String?
+        enum CodingKeys: String, CodingKey {
+            case answer, answerable, timings, mode
+            case fallbackReason = "fallback_reason"
+        }
     }
 
     /// The same answer as server-sent events: `sources`, `citations`, then `answer` deltas

@@ -1,0 +1,170 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Failures a server meets in production, against the real `nextraction serve` process:
+/// killed mid-plan, stopped mid-stream, backed up while it ingests.
+@Suite("Faults and backups", .serialized)
+struct FaultTests {
+    static let environment = [
+        "NEX_MODEL_DIR": TestModel.directory, "NEX_ALLOW_PRIVATE_HOSTS": "1", "NEX_CRAWL_DELAY": "0", "NEX_FETCH_TIMEOUT": "900",
+    ]
+
+    @Test("a backup made while an ingest runs is consistent: a server on it (and on a restore of it) answers the same, with the same tokens")
+    func backupWhileIngesting() async throws {
+        let site = try await FixtureSite()
+        defer { site.stop() }
+        let data = try TemporaryDirectory(prefix: "backup-live")
+        let server = try await ServerProcess(dataDirectory: data.path, environment: Self.environment)
+        defer { server.stop() }
+        let api = try await APIClient(baseURL: server.baseURL).registered(email: "backup@example.com")
+        let first = try #require(try await api.post("/ingest", json: ["url": site.baseURL + "/", "collection": "garden", "max_pages": 30,
+                                                                      "max_depth": 2]).string("job_id"))
+        #expect(try await waitForJob(api, first).string("status") == "completed")
+        let question: [String: any Sendable] = ["question": "When should roses be pruned?", "collection": "garden"]
+        let before = try await api.post("/ask", json: question)
+        #expect(before.status == 200)
+
+        // A second ingest is mid-way (the site holds its pages) while the backup runs.
+        try await site.control("/__reset")
+        try await site.hold(prefix: "/topics/", after: 3)
+        let second = try #require(try await api.post("/ingest", json: ["url": site.baseURL + "/", "collection": "more", "max_pages": 30,
+                                                                       "max_depth": 2]).string("job_id"))
+        try await site.waitUntilHolding()
+        let backup = try TemporaryDirectory(prefix: "backup-copy")
+        let destination = backup.appending("copy")
+        let made = try runCLI(["backup", destination, "--data-dir", data.path], environment: Self.environment)
+        #expect(made.status == 0, "\(made.output)")
+        #expect(made.output.contains("integrity ok"), "\(made.output)")
+        #expect(try runCLI(["backup", destination, "--data-dir", data.path], environment: Self.environment).status != 0)  // not empty
+        try await site.release()
+        #expect(try await waitForJob(api, second).string("status") == "completed")
+
+        // The copy is self-consistent and answers as the original did, to the same token.
+        let status = try runCLI(["index", "status", "--data-dir", destination], environment: Self.environment)
+        #expect(status.status == 0 && status.output.contains("garden") && !status.output.contains("NO"), "\(status.output)")
+        try await expectSameAnswer(dataDirectory: destination, token: api.token, question: question, as: before)
+
+        // Restore into a new folder; a second restore without --force is refused.
+        let restored = backup.appending("restored")
+        let restore = try runCLI(["restore", destination, "--data-dir", restored], environment: Self.environment)
+        #expect(restore.status == 0, "\(restore.output)")
+        #expect(try runCLI(["restore", destination, "--data-dir", restored], environment: Self.environment).status != 0)
+        try await expectSameAnswer(dataDirectory: restored, token: api.token, question: question, as: before)
+    }
+
+    func expectSameAnswer(dataDirectory: String, token: String?, question: [String: any Sendable], as before: APIClient.Reply) async throws {
+        let server = try await ServerProcess(dataDirectory: dataDirectory, environment: Self.environment)
+        defer { server.stop() }
+        let api = try APIClient(baseURL: server.baseURL, token: token)
+        #expect(try await api.get("/auth/me").string("email") == "backup@example.com")
+        let after = try await api.post("/ask", json: question)
+        #expect(after.string("answer") == before.string("answer"), "\(after.text)")
+        #expect(after.value("sources.0.url") as? String == before.value("sources.0.url") as? String)
+    }
+
+    @Test("a server killed with SIGKILL mid-plan marks the execution failed with a reason on restart, never left running")
+    func killMidPlan() async throws {
+        let silent = try SilentListener()
+        let data = try TemporaryDirectory(prefix: "kill-plan")
+        var environment = Self.environment
+        environment["NEX_LLM_BASE_URL"] = "http://127.0.0.1:\(silent.port)/v1"
+        environment["NEX_LLM_MODEL"] = "never-answers"
+        var server = try await ServerProcess(dataDirectory: data.path, environment: environment)
+        var api = try await APIClient(baseURL: server.baseURL).registered(email: "plan-kill@example.com")
+        let plan: [String: any Sendable] = ["title": "Stuck", "steps": [["id": "a", "prompt": "Say hello."]]]
+        let id = try #require(try await api.post("/execute", json: ["plan": plan, "workflow": "proto"]).string("execution_id"))
+        // The step is running: its request reached the provider, which never answers.
+        let deadline = Date().addingTimeInterval(120)
+        while silent.connections == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }   // polling a condition
+        #expect(try await api.get("/executions/\(id)").string("status") == "running")
+        server.stop(signal: SIGKILL)
+
+        server = try await ServerProcess(dataDirectory: data.path, environment: environment)
+        defer { server.stop() }
+        api = try APIClient(baseURL: server.baseURL, token: api.token)
+        let after = try await api.get("/executions/\(id)")
+        #expect(after.string("status") == "failed", "\(after.text)")
+        #expect(after.string("error")?.contains("stopped") == true, "\(after.text)")
+        #expect(try await api.get("/quota").value("used") as? Int == 0)   // the reserved generation came back
+    }
+
+    @Test("SIGTERM during a streaming LLM /ask ends the stream properly and the server exits cleanly at once")
+    func sigtermDuringStream() async throws {
+        let site = try await FixtureSite()
+        defer { site.stop() }
+        let silent = try SilentListener()
+        let data = try TemporaryDirectory(prefix: "sigterm-stream")
+        var environment = Self.environment
+        environment["NEX_LLM_BASE_URL"] = "http://127.0.0.1:\(silent.port)/v1"
+        environment["NEX_LLM_MODEL"] = "never-answers"
+        environment["NEX_SHUTDOWN_GRACE"] = "3s"
+        let server = try await ServerProcess(dataDirectory: data.path, environment: environment)
+        let api = try await APIClient(baseURL: server.baseURL).registered(email: "stream@example.com")
+        let job = try #require(try await api.post("/ingest", json: ["url": site.baseURL + "/", "collection": "garden", "max_pages": 10,
+                                                                    "max_depth": 1]).string("job_id"))
+        #expect(try await waitForJob(api, job).string("status") == "completed")
+
+        // The stream starts (its sources come first), then waits for an LLM that never answers.
+        let stream = Task { try await api.post("/ask", json: ["question": "When should roses be pruned?", "collection": "garden", "stream": true]) }
+        let deadline = Date().addingTimeInterval(120)
+        while silent.connections == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }   // polling a condition
+        let stopped = Date()
+        let status = server.stop(signal: SIGTERM)
+        let reply = try await stream.value
+        #expect(status == 0, "exit status \(status)\n\(server.log.suffix(3000))")
+        #expect(Date().timeIntervalSince(stopped) < 60, "shutdown took \(Date().timeIntervalSince(stopped)) s")
+        #expect(reply.status == 200)
+        // The LLM call is cancelled at once; the stream still ends properly: with the
+        // extractive answer (the usual fallback when the model fails) or an error event.
+        let ended = reply.text.contains("event: done") && reply.text.contains("\"mode\":\"extractive\"") || reply.text.contains("event: error")
+        #expect(ended, "the stream ends with an event: \(reply.text)")
+    }
+}
+
+/// A TCP port that accepts connections and never answers: an LLM provider that hangs (a
+/// real server cannot be made to hang on demand). Counts the connections it holds.
+final class SilentListener: @unchecked Sendable {
+    let port: Int
+    private let socketFD: Int32
+    private let lock = NSLock()
+    private var held: [Int32] = []
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else { throw ServerProcessError.notReady(log: "cannot listen") }
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        socketFD = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [weak self] in
+            while true {
+                let client = accept(fd, nil, nil)
+                guard client >= 0, let self else { return }
+                self.lock.withLock { self.held.append(client) }
+            }
+        }
+    }
+
+    /// Connections accepted so far (each is a request that will never be answered).
+    var connections: Int { lock.withLock { held.count } }
+
+    deinit {
+        shutdown(socketFD, Int32(SHUT_RDWR))
+        close(socketFD)
+        for client in held { close(client) }
+    }
+}
