@@ -8,6 +8,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case duplicate(String)
     /// The row asked for does not exist (or belongs to another user).
     case notFound(String)
+    /// The disk holding the database is full (SQLite could not write).
+    case full
     /// Any other database failure, with SQLite's message.
     case database(String)
 
@@ -16,6 +18,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case .emailTaken: return "a user with this email already exists"
         case .duplicate(let what): return "\(what) already exists"
         case .notFound(let what): return "\(what) not found"
+        case .full: return "the disk is full: the database could not be written"
         case .database(let message): return "database error: \(message)"
         }
     }
@@ -28,6 +31,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
                 || database.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 return .duplicate(database.message ?? "row")
             }
+            if database.resultCode == .SQLITE_FULL { return .full }
             return .database(database.message ?? "\(database.resultCode)")
         }
         return .database(String(describing: error))

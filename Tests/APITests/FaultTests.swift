@@ -126,6 +126,61 @@ struct FaultTests {
     }
 }
 
+extension FaultTests {
+    /// A small tmpfs mounted for the test (root only: CI runs as root; elsewhere the test is skipped).
+    static var canMount: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/mount") }
+
+    @Test("a full disk fails the ingest with a clear error, the server keeps answering, and nothing is corrupt once space returns",
+          .enabled(if: FaultTests.canMount, "needs root to mount a small tmpfs"))
+    func diskFull() async throws {
+        let site = try await FixtureSite()
+        defer { site.stop() }
+        let mountPoint = try TemporaryDirectory(prefix: "disk-full")
+        let mounted = try runProgram("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=48m", "tmpfs", mountPoint.path])
+        try #require(mounted.status == 0, "\(mounted.output)")
+        defer { _ = try? runProgram("/usr/bin/umount", ["-l", mountPoint.path]) }
+        let data = mountPoint.appending("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let server = try await ServerProcess(dataDirectory: data, environment: Self.environment)
+        defer { server.stop() }
+        let api = try await APIClient(baseURL: server.baseURL).registered(email: "full@example.com")
+        let first = try #require(try await api.post("/ingest", json: ["url": site.baseURL + "/topics/roses", "collection": "garden",
+                                                                      "max_pages": 3, "max_depth": 0]).string("job_id"))
+        #expect(try await waitForJob(api, first).string("status") == "completed")
+        let question: [String: any Sendable] = ["question": "When should roses be pruned?", "collection": "garden"]
+        let before = try await api.post("/ask", json: question)
+
+        // Fill the disk but for a few KiB, then ingest more.
+        let filler = mountPoint.appending("filler")
+        _ = try runProgram("/usr/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=64k"])   // runs until the disk is full
+        _ = try runProgram("/usr/bin/truncate", ["-s", "-16K", filler])
+        // Either the job cannot even be queued (507), or it runs and fails saying why.
+        let submitted = try await api.post("/ingest", json: ["url": site.baseURL + "/", "collection": "more", "max_pages": 30, "max_depth": 2])
+        if let second = submitted.string("job_id") {
+            let failed = try await waitForJob(api, second)
+            #expect(failed.string("status") == "failed", "\(failed.text)")
+            let reason = failed.string("error") ?? ""
+            #expect(reason.contains("full") || reason.contains("space"), "\(failed.text)")
+        } else {
+            #expect(submitted.status == 507 && submitted.errorCode == "storage_full", "\(submitted.text)")
+        }
+        // The server still answers from what it has, the same as before.
+        let during = try await api.post("/ask", json: question)
+        #expect(during.status == 200 && during.string("answer") == before.string("answer"), "\(during.text)")
+
+        // Space comes back: the database is sound, the index matches it, ingests work again.
+        try FileManager.default.removeItem(atPath: filler)
+        let again = try #require(try await api.post("/ingest", json: ["url": site.baseURL + "/", "collection": "more", "max_pages": 30,
+                                                                      "max_depth": 2]).string("job_id"))
+        #expect(try await waitForJob(api, again).string("status") == "completed")
+        server.stop()
+        let status = try runCLI(["index", "status", "--data-dir", data], environment: Self.environment)
+        #expect(status.status == 0 && status.output.contains("more") && !status.output.contains("NO"), "\(status.output)")
+        let check = try runProgram("/usr/bin/sqlite3", [data + "/nextraction.sqlite", "PRAGMA integrity_check"])
+        #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok" || check.status != 0, "\(check.output)")
+    }
+}
+
 /// A TCP port that accepts connections and never answers: an LLM provider that hangs (a
 /// real server cannot be made to hang on demand). Counts the connections it holds.
 final class SilentListener: @unchecked Sendable {

@@ -35,6 +35,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .emailTaken: return .conflict("an account with this email already exists", code: "email_taken")
             case .duplicate(let what): return .conflict("\(what) already exists")
             case .notFound(let what): return .notFound("\(what) not found")
+            case .full:
+                return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: "the server's disk is full; nothing was changed")
             case .database: return .internalError
             }
         default:

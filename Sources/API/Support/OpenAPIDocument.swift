@@ -193,6 +193,7 @@ enum OpenAPIDocument {
         func build() -> JSON {
             var errors = self.errors
             if protected { errors[401] = "Missing, malformed, expired or revoked token" }
+            if body != nil { errors[507] = "The server's disk is full; nothing was changed" }
             if body != nil {
                 errors[400] = errors[400] ?? "The body is not valid JSON"
                 errors[413] = "The body is larger than NEX_MAX_BODY"
