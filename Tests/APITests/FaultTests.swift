@@ -190,21 +190,13 @@ final class SilentListener: @unchecked Sendable {
     private var held: [Int32] = []
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else { throw ServerProcessError.notReady(log: "cannot listen") }
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        let (fd, port) = try ServerProcess.bindLoopback()
+        guard listen(fd, 64) == 0 else {
+            close(fd)
+            throw ServerProcessError.notReady(log: "cannot listen on a loopback port")
         }
         socketFD = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         Thread.detachNewThread { [weak self] in
             while true {
                 let client = accept(fd, nil, nil)

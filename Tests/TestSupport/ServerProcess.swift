@@ -94,9 +94,16 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// A port that was free a moment ago (bind to 0, read it back, close).
     public static func freePort() throws -> Int {
+        let (fd, port) = try bindLoopback()
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to 127.0.0.1 on a port the OS picked, and that port; the caller
+    /// listens on it or closes it.
+    public static func bindLoopback() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServerProcessError.noPort }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -105,8 +112,11 @@ public final class ServerProcess: @unchecked Sendable {
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw ServerProcessError.noPort }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(fd)
+            throw ServerProcessError.noPort
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
 
