@@ -191,6 +191,7 @@ public struct AnswerComposer: Sendable {
         guard total > 0 || !questionVector.isEmpty else { return [] }
         let topScore = max(pages.first?.score ?? 1, 1e-9)
         let rarest = weights.rarestStem
+        let versionNotesAreNoise = !weights.profile.asksAboutVersions
         var candidates: [Candidate] = []
         for (source, item) in chunks.enumerated() {
             let chunk = item.hit.chunk
@@ -218,6 +219,7 @@ public struct AnswerComposer: Sendable {
                 let pre = configuration.passageLexicalWeight * lexical + configuration.passageRarestWeight * rare
                     + configuration.passageValueWeight * value + configuration.passagePageWeight * (pages[item.page].score / topScore)
                     - configuration.passageLengthPenalty * Double(passage.sentences - 1)
+                    - (versionNotesAreNoise && Self.isVersionNote(passage.run[passage.position]) ? configuration.versionNotePenalty : 0)
                 candidates.append(Candidate(passage: passage, page: item.page, pre: pre))
             }
         }
@@ -260,6 +262,18 @@ public struct AnswerComposer: Sendable {
             }
         }
         return candidates.sorted { $0.final > $1.final }
+    }
+
+    /// Whether a sentence is a release note: "Changed in version 3.8: …", "New in version 2.5.",
+    /// "Added in 1.4", "Deprecated since version 3.12: …".
+    static func isVersionNote(_ sentence: String) -> Bool {
+        let lowered = sentence.prefix(40).lowercased()
+        for opening in ["changed in ", "new in ", "added in ", "deprecated since ", "deprecated in ", "removed in "] where lowered.hasPrefix(opening) {
+            let rest = lowered.dropFirst(opening.count)
+            let version = rest.hasPrefix("version ") ? rest.dropFirst(8) : rest
+            return version.first?.isNumber == true
+        }
+        return false
     }
 
     /// How much a passage looks like it states a value: a number (0.6), the word "default" (0.4).

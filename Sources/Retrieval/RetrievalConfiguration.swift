@@ -74,6 +74,10 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     public var passagePageWeight = 1.5
     /// Subtracted per sentence beyond the first (the shortest window that answers wins).
     public var passageLengthPenalty = 0.08
+    /// Subtracted from a passage that opens with a release note ("Changed in version 3.8: …",
+    /// "New in version 2.5.", "Deprecated since …": Sphinx, MkDocs and Javadoc conventions)
+    /// unless the question is about versions: it describes a change, not the thing asked about.
+    public var versionNotePenalty = 0.5
     public var passageDenseWeight = 1.0
     /// Word pieces of passages embedded per question (their cosine joins the score); this
     /// bounds the answer step's latency.
@@ -128,6 +132,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
         case "passage_value_weight": passageValueWeight = try number()
         case "passage_page_weight": passagePageWeight = try number()
         case "passage_length_penalty": passageLengthPenalty = try number()
+        case "version_note_penalty": versionNotePenalty = try number()
         case "passage_dense_weight": passageDenseWeight = try number()
         case "passage_token_budget": passageTokenBudget = Int(try number())
         case "second_passage_ratio": secondPassageRatio = try number()

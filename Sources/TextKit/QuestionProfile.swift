@@ -20,6 +20,9 @@ public struct QuestionProfile: Sendable, Equatable {
     public let names: [String]
     /// The question asks for a value: a default, a limit, a size, a count, a port, a version.
     public let asksForValue: Bool
+    /// Whether the question is about versions or changes ("since which version…", "when was
+    /// … added"): then release notes ("Changed in version 3.8: …") are answers, not noise.
+    public let asksAboutVersions: Bool
 
     /// Phrases that ask for a value.
     static let valueCues = [
@@ -27,6 +30,11 @@ public struct QuestionProfile: Sendable, Equatable {
         "maximum", "minimum", "limit", "size", "port", "timeout", "what value", "which value", "number of", "version",
         "after how", "at what", "what level", "which level", "what age", "how fast", "precision", "what encoding",
         "which protocol", "what window", "what is the value",
+    ]
+
+    static let versionCues = [
+        "version", "since when", "when was", "when were", "when did", "added in", "changed in", "deprecated", "removed in",
+        "release", "what's new", "what is new",
     ]
 
     /// - Parameter isKnownWord: whether the embedding model's vocabulary holds a lowercase
@@ -37,6 +45,7 @@ public struct QuestionProfile: Sendable, Equatable {
         stems = terms.map(PorterStemmer.stem)
         let lowered = " " + question.lowercased() + " "
         asksForValue = Self.valueCues.contains { lowered.contains($0) }
+        asksAboutVersions = Self.versionCues.contains { lowered.contains($0) }
         // Names first: they are what a question about another product depends on.
         let found = Self.specificTerms(in: question, isKnownWord: isKnownWord)
         let specific = found.filter(\.isName) + found.filter { !$0.isName }

@@ -51,3 +51,20 @@ struct TermSelectionTests {
         #expect(hits.count == 4)
     }
 }
+
+@Suite("Release notes in answers")
+struct VersionNoteTests {
+    @Test("release notes are recognised in the forms doc generators write them; questions about versions keep them")
+    func notes() {
+        for note in ["Changed in version 3.8: Added the user_function option.", "New in version 2.5.", "Added in 1.4",
+                     "Deprecated since version 3.12: use spam instead.", "removed in 4.0"] {
+            #expect(AnswerComposer.isVersionNote(note), "\(note)")
+        }
+        for sentence in ["Changed in the next step, the value is read again.", "New instances start empty.",
+                         "Added items keep their order.", "Version 3.8 changed the default."] {
+            #expect(!AnswerComposer.isVersionNote(sentence), "\(sentence)")
+        }
+        #expect(QuestionProfile("Since which version does lru_cache take user_function?").asksAboutVersions)
+        #expect(!QuestionProfile("What does functools.lru_cache do to a function?").asksAboutVersions)
+    }
+}
