@@ -135,7 +135,8 @@ struct PlansAPITests {
         #expect(bobsDone.string("status") == "completed", "\(bobsDone.text)")
         #expect(bobsDone.value("state.metrics.cache_hits") as? Int == 0)
         #expect(bobsDone.value("state.metrics.provider_calls") as? Int == 2)
-        #expect(!((steps(bobsDone)["notes"]?["prompt"] as? String) ?? "").contains("Context from your documents"))
+        let bobsPrompt = steps(bobsDone)["notes"]?["prompt"] as? String ?? ""
+        #expect(bobsPrompt.hasPrefix("Task: Notes") && !bobsPrompt.contains("Context from your documents"))
 
         // Progress as server-sent events.
         let events = try await alice.get("/executions/\(again)/events")
