@@ -21,6 +21,8 @@ extension Crawler {
             let origin = URLNormalizer.origin(of: current)
             let answer = await robots.robots(for: origin)
             if let unreachable = answer.unreachable {
+                // No answer at all (refused, DNS, TLS, timeout): that is the host's failure.
+                if answer.hostUnreachable { return .failed(current, reason: unreachable, status: nil) }
                 return .failed(current, reason: "\(origin)/robots.txt could not be fetched (\(unreachable)); "
                                + "nothing is crawled from a site whose robots.txt is unreachable (RFC 9309)", status: nil)
             }

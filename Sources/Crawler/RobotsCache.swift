@@ -8,6 +8,9 @@ struct RobotsAnswer: Sendable {
     /// Why robots.txt was unreachable (5xx, connection refused, DNS, TLS…); nil when it was
     /// read or answered 4xx.
     var unreachable: String?
+    /// Whether the host itself could not be reached (no HTTP answer at all): the page fetch
+    /// would fail the same way, so that is the reason to report, not robots.txt.
+    var hostUnreachable = false
 }
 
 /// robots.txt per origin, fetched once per crawl (concurrent askers share one fetch).
@@ -28,6 +31,7 @@ actor RobotsCache {
         let task = Task<RobotsAnswer, Never> {
             guard let url = URL(string: origin + "/robots.txt") else { return RobotsAnswer(rules: .allowAll) }
             var reason = "no answer"
+            var answered = false
             for attempt in 0..<2 {
                 let (status, body, error) = await fetch(url)
                 // A refused address is the page fetch's to report, with its own reason.
@@ -36,12 +40,14 @@ actor RobotsCache {
                 case .some(200..<300):
                     return RobotsAnswer(rules: RobotsTxt(parsing: String(decoding: body.prefix(512 << 10), as: UTF8.self)))
                 case .some(400..<500): return RobotsAnswer(rules: .allowAll)
-                case .some(let code): reason = "HTTP \(code)"
+                case .some(let code):
+                    reason = "HTTP \(code)"
+                    answered = true
                 case nil: reason = error?.description ?? "no answer"
                 }
                 if attempt == 0 { try? await Task.sleep(for: .seconds(1)) }
             }
-            return RobotsAnswer(rules: .disallowAll, unreachable: reason)
+            return RobotsAnswer(rules: .disallowAll, unreachable: reason, hostUnreachable: !answered)
         }
         entries[origin] = task
         return await task.value

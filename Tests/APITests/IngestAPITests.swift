@@ -113,7 +113,7 @@ struct IngestAPITests {
             let refused = try await ingest("http://127.0.0.1:\(closed)/")
             #expect(refused.string("status") == "failed", "\(refused.text)")
             #expect(refused.string("error")?.contains("could not connect") == true, "\(refused.text)")
-            #expect(refused.string("error")?.contains("disallowed") == false)
+            #expect(refused.string("error")?.contains("robots") == false, "\(refused.text)")
 
             let missing = try await ingest(site.baseURL + "/missing")
             #expect(missing.string("status") == "failed" && missing.string("error")?.contains("HTTP 404") == true, "\(missing.text)")
