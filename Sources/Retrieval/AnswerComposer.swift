@@ -198,6 +198,13 @@ public struct AnswerComposer: Sendable {
             let lastHeading = chunk.headingPath.components(separatedBy: " › ").last ?? ""
             let pageContext = QuestionWeights.stems(of: chunk.title + " " + chunk.headingPath)
             var contextOfTerm: [String: Set<String>] = [:]
+            var stemsOfTerm: [String: Set<String>] = [:]
+            func termStems(_ term: String) -> Set<String> {
+                if let known = stemsOfTerm[term] { return known }
+                let stems = QuestionWeights.stems(of: term)
+                stemsOfTerm[term] = stems
+                return stems
+            }
             let blocks = Passages.blocks(text: chunk.text, layout: chunk.layout)
             for passage in Passages.passages(of: blocks, source: source, maxSentences: configuration.maxPassageSentences,
                                              maxCodeLines: configuration.maxQuotedCodeLines) {
@@ -220,6 +227,8 @@ public struct AnswerComposer: Sendable {
                     + configuration.passageValueWeight * value + configuration.passagePageWeight * (pages[item.page].score / topScore)
                     - configuration.passageLengthPenalty * Double(passage.sentences - 1)
                     - (versionNotesAreNoise && Self.isVersionNote(passage.run[passage.position]) ? configuration.versionNotePenalty : 0)
+                    + (passage.position == 0 && passage.term != nil && rarest.map { termStems(termKey).contains($0) } == true
+                       ? configuration.definitionLeadWeight : 0)
                 candidates.append(Candidate(passage: passage, page: item.page, pre: pre))
             }
         }

@@ -78,6 +78,9 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     /// "New in version 2.5.", "Deprecated since …": Sphinx, MkDocs and Javadoc conventions)
     /// unless the question is about versions: it describes a change, not the thing asked about.
     public var versionNotePenalty = 0.5
+    /// Added to the first sentences of a definition whose term holds the question's rarest
+    /// term ("lru_cache(…): Decorator to wrap a function…"): what a "what does X do" asks.
+    public var definitionLeadWeight = 0.15
     public var passageDenseWeight = 1.0
     /// Word pieces of passages embedded per question (their cosine joins the score); this
     /// bounds the answer step's latency.
@@ -133,6 +136,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
         case "passage_page_weight": passagePageWeight = try number()
         case "passage_length_penalty": passageLengthPenalty = try number()
         case "version_note_penalty": versionNotePenalty = try number()
+        case "definition_lead_weight": definitionLeadWeight = try number()
         case "passage_dense_weight": passageDenseWeight = try number()
         case "passage_token_budget": passageTokenBudget = Int(try number())
         case "second_passage_ratio": secondPassageRatio = try number()
