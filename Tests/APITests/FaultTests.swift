@@ -127,11 +127,19 @@ struct FaultTests {
 }
 
 extension FaultTests {
-    /// A small tmpfs mounted for the test (root only: CI runs as root; elsewhere the test is skipped).
-    static var canMount: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/mount") }
+    /// Whether a small tmpfs can be mounted here (root with the right to mount: CI runs as
+    /// root; a container without that right, or a user account, skips the test). Probed once.
+    static let canMount: Bool = {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/mount"),
+              let probe = try? TemporaryDirectory(prefix: "mount-probe"),
+              let mounted = try? runProgram("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path]),
+              mounted.status == 0 else { return false }
+        _ = try? runProgram("/usr/bin/umount", [probe.path])
+        return true
+    }()
 
     @Test("a full disk fails the ingest with a clear error, the server keeps answering, and nothing is corrupt once space returns",
-          .enabled(if: FaultTests.canMount, "needs root to mount a small tmpfs"))
+          .enabled(if: FaultTests.canMount, "needs the right to mount a small tmpfs (root outside a restricted container)"))
     func diskFull() async throws {
         let site = try await FixtureSite()
         defer { site.stop() }
