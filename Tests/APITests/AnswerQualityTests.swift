@@ -9,42 +9,10 @@ import Storage
 import TestSupport
 import Testing
 
-/// The documentation fixture site (`Tests/Fixtures/docs_site.py`, a real server process)
-/// crawled once into a data directory owned by docs@example.com, shared by the tests below.
-actor DocsFixture {
-    static let shared = DocsFixture()
-    private var building: Task<(TemporaryDirectory, [JobPageRecord]), any Error>?
-
-    func build() async throws -> (directory: String, log: [JobPageRecord]) {
-        let task = building ?? Task { try await Self.crawl() }
-        building = task
-        let (directory, log) = try await task.value
-        return (directory.path, log)
-    }
-
-    static func crawl() async throws -> (TemporaryDirectory, [JobPageRecord]) {
-        let site = try await FixtureSite(script: "docs_site.py")
-        defer { site.stop() }
-        let directory = try TemporaryDirectory(prefix: "docs-data")
-        let database = try AppDatabase.open(path: directory.appending("nextraction.sqlite"))
-        let user = try database.createUser(email: "docs@example.com", passwordHash: await PasswordHasher(cost: 4).hash("correct horse battery"))
-        let collection = try database.ensureCollection(userID: user.id!, name: "larkspur").id!
-        let embedder = try TestModel.embedder()
-        let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
-        let environment = IngestEnvironment(database: database, embedder: embedder, indexes: indexes,
-                                            client: try HTTPClient(userAgent: "NexTraction/test"), userAgent: "NexTraction/test",
-                                            politenessDelay: 0, logger: Logger(label: "test"))
-        let parameters = IngestParameters(url: site.baseURL + "/", collection: "larkspur", maxPages: 50, maxDepth: 3, allowPrivateHosts: true)
-        let progress = ProgressTracker(jobID: "docs")
-        try await IngestPipeline(environment: environment, collectionID: collection, parameters: parameters, progress: progress).run()
-        return (directory, progress.drainLog())
-    }
-}
-
 @Suite("Answers from a documentation site")
 struct AnswerQualityTests {
     func withDocsServer(_ body: (APIClient) async throws -> Void) async throws {
-        let data = try await DocsFixture.shared.build().directory
+        let data = try await CrawledSite.docs.build().directory
         try await withTestServer(configure: { $0.dataDirectory = data }, embedder: try TestModel.embedder()) { api, _ in
             let login = try await api.post("/auth/login", json: ["email": "docs@example.com", "password": "correct horse battery"])
             var user = api
@@ -65,7 +33,7 @@ struct AnswerQualityTests {
 
     @Test("a table of contents made of links is crawled for its links but not indexed, and never a source")
     func tableOfContents() async throws {
-        let log = try await DocsFixture.shared.build().log
+        let log = try await CrawledSite.docs.build().log
         let contents = try #require(log.first { $0.url.hasSuffix("/contents") })
         #expect(contents.status == "skipped" && contents.reason == "navigation", "\(contents)")
         #expect(log.contains { $0.url.hasSuffix("/reference/limits") && $0.status == "fetched" })
@@ -145,7 +113,7 @@ struct AnswerQualityTests {
 struct EvalSiteCLITests {
     @Test("eval site reports per kind, prints one line per question with --details, and its JSON as the last line")
     func evalSite() async throws {
-        let data = try await DocsFixture.shared.build().directory
+        let data = try await CrawledSite.docs.build().directory
         let questions = try TemporaryDirectory(prefix: "eval-site")
         let file = questions.appending("questions.jsonl")
         try """

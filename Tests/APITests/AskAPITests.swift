@@ -9,46 +9,10 @@ import Storage
 import TestSupport
 import Testing
 
-/// A data directory holding the fixture site ingested once, owned by alice@example.com,
-/// shared (read-only) by the ask tests' servers.
-actor AskFixture {
-    static let shared = AskFixture()
-    private var building: Task<TemporaryDirectory, any Error>?
-
-    func dataDirectory() async throws -> String {
-        // One build shared by every caller (a plain cached value would be built twice:
-        // actor methods interleave at each `await`).
-        let task = building ?? Task { try await Self.build() }
-        building = task
-        return try await task.value.path
-    }
-
-    /// Ingests the fixture site once; the site is stopped afterwards (this fixture lives as
-    /// long as the test process, and asking needs only the stored pages).
-    static func build() async throws -> TemporaryDirectory {
-        let site = try await FixtureSite()
-        defer { site.stop() }
-        let directory = try TemporaryDirectory(prefix: "ask-data")
-        let database = try AppDatabase.open(path: directory.appending("nextraction.sqlite"))
-        let hash = await PasswordHasher(cost: 4).hash("correct horse battery")
-        let user = try database.createUser(email: "alice@example.com", passwordHash: hash)
-        let collection = try database.ensureCollection(userID: user.id!, name: "garden").id!
-        let embedder = try TestModel.embedder()
-        let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
-        let environment = IngestEnvironment(database: database, embedder: embedder, indexes: indexes,
-                                            client: try HTTPClient(userAgent: "NexTraction/test"), userAgent: "NexTraction/test",
-                                            politenessDelay: 0, logger: Logger(label: "test"))
-        let parameters = IngestParameters(url: site.baseURL + "/", collection: "garden", maxPages: 100, maxDepth: 3, allowPrivateHosts: true)
-        try await IngestPipeline(environment: environment, collectionID: collection, parameters: parameters,
-                                 progress: ProgressTracker(jobID: "fixture")).run()
-        return directory
-    }
-}
-
 @Suite("Asking questions")
 struct AskAPITests {
     func withAskServer(rate: Int = 1000, llm: String? = nil, _ body: (APIClient) async throws -> Void) async throws {
-        let data = try await AskFixture.shared.dataDirectory()
+        let data = try await CrawledSite.garden.build().directory
         try await withTestServer(configure: { config in
             config.dataDirectory = data
             config.askRate = rate

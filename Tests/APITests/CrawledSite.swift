@@ -1,0 +1,55 @@
+import API
+import Embedding
+import Foundation
+import HTTPKit
+import Ingest
+import IndexStore
+import Logging
+import Storage
+import TestSupport
+
+/// A fixture site (a real server process) crawled once, with the real ingest pipeline, into a
+/// data directory owned by one account; shared read-only by the tests that ask it questions.
+actor CrawledSite {
+    /// The garden site (`Tests/Fixtures/fixture_site.py`), owned by alice@example.com.
+    static let garden = CrawledSite(script: "fixture_site.py", email: "alice@example.com", collection: "garden", maxPages: 100)
+    /// The documentation site (`Tests/Fixtures/docs_site.py`), owned by docs@example.com.
+    static let docs = CrawledSite(script: "docs_site.py", email: "docs@example.com", collection: "larkspur", maxPages: 50)
+
+    let script: String, email: String, collection: String, maxPages: Int
+    private var building: Task<(TemporaryDirectory, [JobPageRecord]), any Error>?
+
+    init(script: String, email: String, collection: String, maxPages: Int) {
+        (self.script, self.email, self.collection, self.maxPages) = (script, email, collection, maxPages)
+    }
+
+    /// The data directory and the crawl's per-URL log. One crawl serves every caller (a plain
+    /// cached value would be built twice: actor methods interleave at each `await`).
+    func build() async throws -> (directory: String, log: [JobPageRecord]) {
+        let task = building ?? Task { [script, email, collection, maxPages] in
+            try await Self.crawl(script: script, email: email, collection: collection, maxPages: maxPages)
+        }
+        building = task
+        let (directory, log) = try await task.value
+        return (directory.path, log)
+    }
+
+    /// The site is stopped afterwards: asking needs only the stored pages.
+    static func crawl(script: String, email: String, collection name: String, maxPages: Int) async throws -> (TemporaryDirectory, [JobPageRecord]) {
+        let site = try await FixtureSite(script: script)
+        defer { site.stop() }
+        let directory = try TemporaryDirectory(prefix: "\(name)-data")
+        let database = try AppDatabase.open(path: directory.appending("nextraction.sqlite"))
+        let user = try database.createUser(email: email, passwordHash: await PasswordHasher(cost: 4).hash("correct horse battery"))
+        let collection = try database.ensureCollection(userID: user.id!, name: name).id!
+        let embedder = try TestModel.embedder()
+        let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
+        let environment = IngestEnvironment(database: database, embedder: embedder, indexes: indexes,
+                                            client: try HTTPClient(userAgent: "NexTraction/test"), userAgent: "NexTraction/test",
+                                            politenessDelay: 0, logger: Logger(label: "test"))
+        let parameters = IngestParameters(url: site.baseURL + "/", collection: name, maxPages: maxPages, maxDepth: 3, allowPrivateHosts: true)
+        let progress = ProgressTracker(jobID: name)
+        try await IngestPipeline(environment: environment, collectionID: collection, parameters: parameters, progress: progress).run()
+        return (directory, progress.drainLog())
+    }
+}
