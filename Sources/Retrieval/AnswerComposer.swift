@@ -134,12 +134,12 @@ public struct AnswerComposer: Sendable {
         // A second passage of the same page joins when it scores nearly as well and says
         // something else: not the same text, and at least one more of the question's terms.
         // (Passages of other pages joined too often with a different topic.)
-        let bestStems = QuestionWeights.stems(of: best.passage.text)
+        let bestStems = best.passage.stems
         if let second = candidates.dropFirst().first(where: { !$0.passage.overlaps(chosen[0].passage) && $0.page == best.page }),
            second.final >= best.final * configuration.secondPassageRatio,
            Chunker.collapse(second.passage.text) != Chunker.collapse(best.passage.text),
            let weights = retrieval.weights,
-           weights.weight(of: QuestionWeights.stems(of: second.passage.text).subtracting(bestStems)) > 0 {
+           weights.weight(of: second.passage.stems.subtracting(bestStems)) > 0 {
             chosen.append(second)
         }
         var citations: [Citation] = []
@@ -197,14 +197,9 @@ public struct AnswerComposer: Sendable {
             let chunk = item.hit.chunk
             let lastHeading = chunk.headingPath.components(separatedBy: " › ").last ?? ""
             let pageContext = QuestionWeights.stems(of: chunk.title + " " + chunk.headingPath)
-            var contextOfTerm: [String: Set<String>] = [:]
-            var stemsOfTerm: [String: Set<String>] = [:]
-            func termStems(_ term: String) -> Set<String> {
-                if let known = stemsOfTerm[term] { return known }
-                let stems = QuestionWeights.stems(of: term)
-                stemsOfTerm[term] = stems
-                return stems
-            }
+            // Per definition term (once per chunk): its stems, and its context with the heading
+            // and page title.
+            var termContexts: [String: (stems: Set<String>, context: Set<String>)] = [:]
             let blocks = Passages.blocks(text: chunk.text, layout: chunk.layout)
             for passage in Passages.passages(of: blocks, source: source, maxSentences: configuration.maxPassageSentences,
                                              maxCodeLines: configuration.maxQuotedCodeLines) {
@@ -214,10 +209,12 @@ public struct AnswerComposer: Sendable {
                 // the right heading or term ("New in version 3.2." under `lru_cache`).
                 guard total == 0 || weights.weight(of: own) > 0 else { continue }
                 let termKey = passage.term ?? ""
-                if contextOfTerm[termKey] == nil {
-                    contextOfTerm[termKey] = pageContext.union(QuestionWeights.stems(of: termKey + " " + lastHeading))
+                if termContexts[termKey] == nil {
+                    let stems = QuestionWeights.stems(of: termKey)
+                    termContexts[termKey] = (stems, pageContext.union(stems).union(QuestionWeights.stems(of: lastHeading)))
                 }
-                let context = (contextOfTerm[termKey] ?? pageContext).subtracting(own)
+                let termContext = termContexts[termKey] ?? ([], pageContext)
+                let context = termContext.context.subtracting(own)
                 var lexical = 0.0
                 if total > 0 { lexical = (weights.weight(of: own) + configuration.contextTermShare * weights.weight(of: context)) / total }
                 var rare = 0.0
@@ -227,7 +224,7 @@ public struct AnswerComposer: Sendable {
                     + configuration.passageValueWeight * value + configuration.passagePageWeight * (pages[item.page].score / topScore)
                     - configuration.passageLengthPenalty * Double(passage.sentences - 1)
                     - (versionNotesAreNoise && Self.isVersionNote(passage.run[passage.position]) ? configuration.versionNotePenalty : 0)
-                    + (passage.position == 0 && passage.term != nil && rarest.map { termStems(termKey).contains($0) } == true
+                    + (passage.position == 0 && passage.term != nil && rarest.map(termContext.stems.contains) == true
                        ? configuration.definitionLeadWeight : 0)
                 candidates.append(Candidate(passage: passage, page: item.page, pre: pre))
             }
