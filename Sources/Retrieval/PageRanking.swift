@@ -1,5 +1,4 @@
 import Foundation
-import NexNumerics
 import Storage
 import TextKit
 
@@ -17,12 +16,9 @@ public struct RankedPage: Sendable {
 /// chunk, plus a share of its best chunk in another section (a page with relevant passages in
 /// several sections is more likely the one that answers), plus how much of the question's (IDF-weighted) terms its
 /// title and its best chunk's heading path hold — on documentation sites titles and headings
-/// name exactly what a page is about — plus the question's cosine similarity to the page's
-/// lead (its first chunk: title and opening, what the page as a whole is about). Weights are
-/// `RetrievalConfiguration` fields, tuned on the dev sets (`bench/sites`) and checked on SciFact.
+/// name exactly what a page is about. Weights are `RetrievalConfiguration` fields, tuned on the dev sets (`bench/sites`) and checked on SciFact.
 enum PageRanking {
-    static func rank(_ chunks: [RetrievedChunk], weights: QuestionWeights?, question: [Float], leads: [Int64: [Float]],
-                     configuration: RetrievalConfiguration) -> [RankedPage] {
+    static func rank(_ chunks: [RetrievedChunk], weights: QuestionWeights?, configuration: RetrievalConfiguration) -> [RankedPage] {
         var pages: [Int64: RankedPage] = [:]
         var order: [Int64] = []
         for hit in chunks {
@@ -49,9 +45,6 @@ enum PageRanking {
                 score += configuration.pageTitleWeight * weights.coverage(QuestionWeights.stems(of: page.title))
                 let heading = page.chunks.first?.chunk.headingPath ?? ""
                 score += configuration.pageHeadingWeight * weights.coverage(QuestionWeights.stems(of: heading))
-            }
-            if let lead = leads[page.documentID], lead.count == question.count {
-                score += configuration.pageLeadWeight * Double(Vector.dot(lead, question))
             }
             ranked[index].score = score
         }

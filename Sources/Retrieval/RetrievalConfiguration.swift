@@ -52,8 +52,6 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     public var pageTitleWeight = 0.15
     /// Weight of the question's terms found in the best chunk's heading path.
     public var pageHeadingWeight = 0.1
-    /// Weight of the question's cosine similarity to the page's first chunk.
-    public var pageLeadWeight = 0.0
 
     // Answer composition (see `AnswerComposer`).
 
@@ -124,7 +122,6 @@ public struct RetrievalConfiguration: Sendable, Equatable {
         case "page_second_chunk_weight": pageSecondChunkWeight = try number()
         case "page_title_weight": pageTitleWeight = try number()
         case "page_heading_weight": pageHeadingWeight = try number()
-        case "page_lead_weight": pageLeadWeight = try number()
         case "answer_pages": answerPages = Int(try number())
         case "chunks_per_answer_page": chunksPerAnswerPage = Int(try number())
         case "max_passage_sentences": maxPassageSentences = Int(try number())

@@ -112,12 +112,7 @@ public struct Retriever: Sendable {
         let retrieved = candidates.compactMap { candidate in
             byID[candidate.id].map { RetrievedChunk(chunk: $0, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused) }
         }
-        var leads: [Int64: [Float]] = [:]
-        if configuration.pageLeadWeight != 0, !vector.isEmpty {
-            leads = try database.leadChunkVectors(documentIDs: Array(Set(retrieved.map(\.chunk.documentID))), collectionID: collectionID,
-                                                  dimension: vector.count)
-        }
-        return PageRanking.rank(retrieved, weights: weights, question: vector, leads: leads, configuration: configuration)
+        return PageRanking.rank(retrieved, weights: weights, configuration: configuration)
     }
 
     /// The vector index's candidates for a question vector, best first.

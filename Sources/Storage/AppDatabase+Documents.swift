@@ -146,29 +146,6 @@ extension AppDatabase {
         return (foundIDs, vectors)
     }
 
-    /// The vector of each document's first chunk (its title and opening: what the page is
-    /// about), by document id, for documents of `collectionID` that have one.
-    public func leadChunkVectors(documentIDs: [Int64], collectionID: Int64, dimension: Int) throws -> [Int64: [Float]] {
-        guard !documentIDs.isEmpty else { return [:] }
-        return try read { db in
-            let placeholders = Array(repeating: "?", count: documentIDs.count).joined(separator: ",")
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT chunk.document_id, chunk.vector FROM chunk CROSS JOIN document ON document.id = chunk.document_id
-                WHERE document.collection_id = ? AND chunk.document_id IN (\(placeholders)) AND chunk.ordinal = 0
-                  AND chunk.vector IS NOT NULL
-                """, arguments: StatementArguments([collectionID] + documentIDs))
-            var vectors: [Int64: [Float]] = [:]
-            for row in rows {
-                let blob: Data = row["vector"]
-                guard blob.count == dimension * 4 else { continue }
-                var vector: [Float] = []
-                VectorBlob.decode(blob, into: &vector)
-                vectors[row["document_id"]] = vector
-            }
-            return vectors
-        }
-    }
-
     /// Chunks by id with their document's URL and title, in the order of `ids`, limited to
     /// one collection (ids from elsewhere are ignored). CROSS JOIN keeps SQLite looking the
     /// chunks up by id: without table statistics it would otherwise walk every document
