@@ -17,7 +17,7 @@ extension AppConfig {
     }
 
     /// Plan executions with this configuration's caches, concurrency and quota.
-    public func executionService(database: AppDatabase, router: LLMRouter, retriever: Retriever?, embedder: (any Embedder)?,
+    public func executionService(database: any DataStore, router: LLMRouter, retriever: Retriever?, embedder: (any Embedder)?,
                                  logger: Logger) -> ExecutionService {
         let cache = CompletionCache(database: database, embedder: embedder, ttl: llmCacheTTL, semanticThreshold: semanticCacheThreshold)
         let executor = PlanExecutor(database: database, router: router, retriever: retriever, cache: cache,

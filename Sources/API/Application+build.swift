@@ -15,7 +15,7 @@ import Storage
 /// Everything the routes need, built once at start and passed in (no singletons).
 public struct AppDependencies: Sendable {
     public var config: AppConfig
-    public var database: AppDatabase
+    public var database: any DataStore
     public var tokens: TokenService
     public var passwords: PasswordHasher
     public var throttles: AuthThrottles
@@ -71,7 +71,7 @@ public struct AppDependencies: Sendable {
         for provider in router.describe() {
             logger.info("LLM provider", metadata: provider.mapValues { .string($0) })
         }
-        try database.failInterruptedExecutions(reason: "the server stopped while the plan was running")
+        try await database.failInterruptedExecutions(reason: "the server stopped while the plan was running")
         try database.releasePendingGenerations()
         let retriever = embedder.map { Retriever(database: database, embedder: $0, indexes: indexes) }
         let executions = config.executionService(database: database, router: router, retriever: retriever, embedder: embedder,

@@ -4,22 +4,22 @@ import Storage
 import VectorIndex
 
 /// The vector index of every collection: one folder of generations per collection under
-/// `<data dir>/index/<collection id>/`, derived from SQLite and repairable from it.
+/// `<data dir>/index/<collection id>/`, derived from the database and repairable from it.
 ///
 /// Readers call `snapshot` (cheap; picks up generations published by other processes at most
 /// once a second). Writers call `apply` with whole pages' worth of changes, which publishes
-/// a new generation under the folder's cross-process lock. SQLite stays the source of truth:
+/// a new generation under the folder's cross-process lock. The database stays the source of truth:
 /// `repair` makes an index hold exactly the collection's chunk ids again, and `rebuild`
 /// recreates it from the stored vectors.
 public final class IndexRegistry: @unchecked Sendable {
     public let directory: String
     public let dimension: Int
-    let database: AppDatabase
+    let database: any DocumentStore
     private let lock = NSLock()
     private var stores: [Int64: IndexGenerations] = [:]
     private var lastReload: [Int64: Date] = [:]
 
-    public init(directory: String, dimension: Int, database: AppDatabase) {
+    public init(directory: String, dimension: Int, database: any DocumentStore) {
         self.directory = directory
         self.dimension = dimension
         self.database = database
@@ -35,18 +35,19 @@ public final class IndexRegistry: @unchecked Sendable {
     }
 
     /// The collection's current index (nil when nothing was ever indexed). A file that fails
-    /// its checks is rebuilt from SQLite rather than served.
-    public func snapshot(collectionID: Int64) throws -> AnyVectorIndex? {
+    /// its checks is rebuilt from the database rather than served.
+    public func snapshot(collectionID: Int64) async throws -> AnyVectorIndex? {
         let store = try store(for: collectionID)
         let now = Date()
-        lock.lock()
-        let due = now.timeIntervalSince(lastReload[collectionID] ?? .distantPast) > 1
-        if due { lastReload[collectionID] = now }
-        lock.unlock()
+        let due = lock.withLock {
+            let due = now.timeIntervalSince(lastReload[collectionID] ?? .distantPast) > 1
+            if due { lastReload[collectionID] = now }
+            return due
+        }
         do {
             return try (due ? store.reload() : store.snapshot())?.index
         } catch VectorIndexError.corruptFile {
-            return try rebuild(collectionID: collectionID, kind: .automatic)
+            return try await rebuild(collectionID: collectionID, kind: .automatic)
         }
     }
 
@@ -68,26 +69,26 @@ public final class IndexRegistry: @unchecked Sendable {
         }
     }
 
-    /// Makes the index hold exactly the collection's chunk ids in SQLite: adds the missing
+    /// Makes the index hold exactly the collection's chunk ids in the database: adds the missing
     /// ones from their stored vectors and removes the others. Returns (added, removed).
     @discardableResult
-    public func repair(collectionID: Int64) throws -> (added: Int, removed: Int) {
-        let truth = Set(try database.chunkIDs(collectionID: collectionID))
-        let current = Set(try snapshot(collectionID: collectionID)?.allIDs ?? [])
+    public func repair(collectionID: Int64) async throws -> (added: Int, removed: Int) {
+        let truth = Set(try await database.chunkIDs(collectionID: collectionID))
+        let current = Set(try await snapshot(collectionID: collectionID)?.allIDs ?? [])
         let missing = Array(truth.subtracting(current)).sorted()
         let extra = Array(current.subtracting(truth))
         guard !missing.isEmpty || !extra.isEmpty else { return (0, 0) }
-        let (ids, vectors) = try database.chunkVectors(ids: missing, dimension: dimension)
+        let (ids, vectors) = try await database.chunkVectors(ids: missing, dimension: dimension)
         try apply(collectionID: collectionID, removed: extra, added: ids, vectors: vectors)
         return (ids.count, extra.count)
     }
 
-    /// Recreates the collection's index from SQLite as `kind`.
+    /// Recreates the collection's index from the database as `kind`.
     @discardableResult
-    public func rebuild(collectionID: Int64, kind: AnyVectorIndex.Kind, nlist: Int? = nil) throws -> AnyVectorIndex {
+    public func rebuild(collectionID: Int64, kind: AnyVectorIndex.Kind, nlist: Int? = nil) async throws -> AnyVectorIndex {
         var ids: [Int64] = []
         var storage: [Float] = []
-        try database.forEachChunkVectorBatch(collectionID: collectionID, dimension: dimension) { batchIDs, vectors in
+        try await database.forEachChunkVectorBatch(collectionID: collectionID, dimension: dimension) { batchIDs, vectors in
             ids += batchIDs
             storage += vectors
         }

@@ -9,7 +9,7 @@ import TextKit
 
 /// The shared services an ingest runs with (one per server or CLI process).
 public struct IngestEnvironment: Sendable {
-    public var database: AppDatabase
+    public var database: any DataStore
     public var embedder: any Embedder
     public var indexes: IndexRegistry
     public var client: HTTPClient
@@ -30,7 +30,7 @@ public struct IngestEnvironment: Sendable {
     /// Where pipeline metrics go (pages and chunks indexed, embedding batch latency).
     public var metrics: (any MetricsFactory)?
 
-    public init(database: AppDatabase, embedder: any Embedder, indexes: IndexRegistry, client: HTTPClient, userAgent: String,
+    public init(database: any DataStore, embedder: any Embedder, indexes: IndexRegistry, client: HTTPClient, userAgent: String,
                 politenessDelay: Double = 0.5, maxBodyBytes: Int = 5 << 20, chunker: Chunker.Options = Chunker.Options(),
                 logger: Logger) {
         self.database = database
@@ -68,5 +68,11 @@ public final class StageTimes: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { add(stage, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         return try body()
+    }
+
+    func measure<T>(_ stage: String, _ body: () async throws -> T) async rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { add(stage, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        return try await body()
     }
 }

@@ -59,7 +59,7 @@ public struct IngestPipeline: Sendable {
         if let concurrency = parameters.hostConcurrency { configuration.perHostConcurrency = max(1, concurrency) }
         let database = environment.database, collectionID = self.collectionID
         let crawler = Crawler(configuration: configuration, client: environment.client) { url in
-            guard let document = try? database.document(collectionID: collectionID, url: url.absoluteString),
+            guard let document = try? await database.document(collectionID: collectionID, url: url.absoluteString),
                   document.contentHash != nil else { return nil }
             return KnownPage(etag: document.etag, lastModified: document.lastModified,
                              links: document.linkList.compactMap(URL.init(string:)))
@@ -114,15 +114,15 @@ public struct IngestPipeline: Sendable {
             case .page(let page):
                 progress.update { $0.fetched += 1 }
                 let url = page.url.absoluteString
-                let stored = try? database.document(collectionID: collectionID, url: url)
+                let stored = try? await database.document(collectionID: collectionID, url: url)
                 if let stored, let id = stored.id, stored.contentHash == page.contentHash {
-                    try? database.touchDocument(id: id, fetchedAt: page.fetchedAt, etag: page.etag, lastModified: page.lastModified,
+                    try? await database.touchDocument(id: id, fetchedAt: page.fetchedAt, etag: page.etag, lastModified: page.lastModified,
                                                 links: page.links.map(\.absoluteString))
                     progress.update { $0.unchanged += 1 }
                     progress.log(url, status: "unchanged", reason: "same content", httpStatus: page.status, depth: page.depth)
                     continue
                 }
-                if let twin = try? database.document(collectionID: collectionID, contentHash: page.contentHash, excludingURL: url) {
+                if let twin = try? await database.document(collectionID: collectionID, contentHash: page.contentHash, excludingURL: url) {
                     progress.update { $0.skipped += 1 }
                     progress.log(url, status: "skipped", reason: "duplicate", detail: "same content as \(twin.url)", httpStatus: page.status, depth: page.depth)
                     continue
@@ -149,8 +149,8 @@ public struct IngestPipeline: Sendable {
                 }
             case .unchanged(let url, let depth):
                 progress.update { $0.fetched += 1; $0.unchanged += 1 }
-                if let document = try? database.document(collectionID: collectionID, url: url.absoluteString), let id = document.id {
-                    try? database.touchDocument(id: id, fetchedAt: Date(), etag: nil, lastModified: nil, links: nil)
+                if let document = try? await database.document(collectionID: collectionID, url: url.absoluteString), let id = document.id {
+                    try? await database.touchDocument(id: id, fetchedAt: Date(), etag: nil, lastModified: nil, links: nil)
                 }
                 progress.log(url.absoluteString, status: "unchanged", reason: "not modified", httpStatus: 304, depth: depth)
             case .skipped(let url, let reason, let detail):
@@ -159,9 +159,9 @@ public struct IngestPipeline: Sendable {
             case .failed(let url, let reason, let status):
                 let key = url.absoluteString
                 if let status, status == 404 || status == 410,
-                   (try? database.document(collectionID: collectionID, url: key)) != nil {
+                   (try? await database.document(collectionID: collectionID, url: key)) != nil {
                     // A stored page that is gone: remove it and its vectors.
-                    delta.remove((try? database.deleteDocument(collectionID: collectionID, url: key)) ?? [])
+                    delta.remove((try? await database.deleteDocument(collectionID: collectionID, url: key)) ?? [])
                     progress.update { $0.removed += 1 }
                     progress.log(key, status: "removed", reason: reason, httpStatus: status)
                 } else {
@@ -192,7 +192,7 @@ public struct IngestPipeline: Sendable {
                 Counter(label: "nextraction_ingest_chunks_total", dimensions: [], factory: factory).increment(by: texts.count)
             }
             var row = 0
-            try times.measure("write") {
+            try await times.measure("write") {
                 for pending in batch {
                     let page = pending.page
                     let first = row
@@ -208,7 +208,7 @@ public struct IngestPipeline: Sendable {
                         etag: page.etag, lastModified: page.lastModified, links: page.links.map(\.absoluteString),
                         httpStatus: page.status, depth: page.depth, bytes: page.bytes
                     )
-                    let (_, removed, added) = try environment.database.storePage(document, chunks: chunks)
+                    let (_, removed, added) = try await environment.database.storePage(document, chunks: chunks)
                     delta.remove(removed)
                     delta.add(added, vectors: chunks.flatMap(\.vector))
                     progress.update { $0.indexed += 1; $0.chunks += chunks.count }

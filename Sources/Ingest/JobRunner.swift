@@ -53,7 +53,7 @@ public final class JobRunner: Service, @unchecked Sendable {
         while !Task.isCancelled {
             let job: JobRecord?
             do {
-                job = try environment.database.claimNextJob(worker: worker, staleBefore: Date().addingTimeInterval(-staleAfter))
+                job = try await environment.database.claimNextJob(worker: worker, staleBefore: Date().addingTimeInterval(-staleAfter))
             } catch {
                 environment.logger.error("cannot claim jobs", metadata: ["error": "\(error)"])
                 job = nil
@@ -75,31 +75,31 @@ public final class JobRunner: Service, @unchecked Sendable {
             guard let collectionID = job.collectionID else { throw IngestError.invalidParameter("job has no collection") }
             if job.attempts > 1 {
                 // A resumed job starts over; its log and counters restart with it.
-                try environment.database.clearJobPages(jobID: job.id)
+                try await environment.database.clearJobPages(jobID: job.id)
                 logger.notice("resuming interrupted job", metadata: ["attempt": "\(job.attempts)"])
             }
             logger.info("ingest started", metadata: ["url": "\(parameters.url)", "collection": "\(parameters.collection)"])
             let pipeline = IngestPipeline(environment: environment, collectionID: collectionID, parameters: parameters, progress: progress)
             let outcome = await run(pipeline, jobID: job.id, progress: progress)
-            try environment.database.appendJobPages(progress.drainLog())
+            try await environment.database.appendJobPages(progress.drainLog())
             switch outcome {
             case .success:
-                try environment.indexes.repair(collectionID: collectionID)
-                try environment.database.finishJob(id: job.id, status: "completed", error: nil, progress: progress.snapshot)
+                try await environment.indexes.repair(collectionID: collectionID)
+                try await environment.database.finishJob(id: job.id, status: "completed", error: nil, progress: progress.snapshot)
                 logger.info("ingest completed", metadata: ["pages": "\(progress.snapshot.indexed)", "chunks": "\(progress.snapshot.chunks)"])
             case .cancelled:
-                try environment.database.finishJob(id: job.id, status: "cancelled", error: nil, progress: progress.snapshot)
+                try await environment.database.finishJob(id: job.id, status: "cancelled", error: nil, progress: progress.snapshot)
                 logger.info("ingest cancelled")
             case .handedBack:
                 // Shutting down: leave it for the next start.
-                try environment.database.heartbeat(jobID: job.id, worker: worker, progress: progress.snapshot, now: .distantPast)
+                try await environment.database.heartbeat(jobID: job.id, worker: worker, progress: progress.snapshot, now: .distantPast)
                 logger.notice("ingest interrupted by shutdown; it will resume")
             case .failure(let error):
-                try environment.database.finishJob(id: job.id, status: "failed", error: "\(error)", progress: progress.snapshot)
+                try await environment.database.finishJob(id: job.id, status: "failed", error: "\(error)", progress: progress.snapshot)
                 logger.error("ingest failed", metadata: ["error": "\(error)"])
             }
         } catch {
-            try? environment.database.finishJob(id: job.id, status: "failed", error: "\(error)", progress: progress.snapshot)
+            try? await environment.database.finishJob(id: job.id, status: "failed", error: "\(error)", progress: progress.snapshot)
             logger.error("ingest failed", metadata: ["error": "\(error)"])
         }
     }
@@ -117,8 +117,8 @@ public final class JobRunner: Service, @unchecked Sendable {
             var stopped = false
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                try? database.appendJobPages(progress.drainLog())
-                let keepGoing = (try? database.heartbeat(jobID: jobID, worker: worker, progress: progress.snapshot)) ?? true
+                try? await database.appendJobPages(progress.drainLog())
+                let keepGoing = (try? await database.heartbeat(jobID: jobID, worker: worker, progress: progress.snapshot)) ?? true
                 if !keepGoing, !stopped {
                     stopped = true
                     task.cancel()

@@ -25,12 +25,12 @@ public struct CacheScope: Sendable, Hashable {
 /// model). A prompt longer than the model's input is never matched semantically: its tail
 /// would take no part in the match.
 public struct CompletionCache: Sendable {
-    public let database: AppDatabase
+    public let database: any CompletionCacheStore
     public let embedder: (any Embedder)?
     public var ttl: TimeInterval
     public var semanticThreshold: Float
 
-    public init(database: AppDatabase, embedder: (any Embedder)?, ttl: TimeInterval = 7 * 86_400, semanticThreshold: Float = 0.97) {
+    public init(database: any CompletionCacheStore, embedder: (any Embedder)?, ttl: TimeInterval = 7 * 86_400, semanticThreshold: Float = 0.97) {
         self.database = database
         self.embedder = embedder
         self.ttl = ttl
@@ -43,8 +43,8 @@ public struct CompletionCache: Sendable {
         return ContentHash.sha256(text)
     }
 
-    func exact(provider: String, model: String, request: ChatRequest, scope: CacheScope) throws -> ChatResult? {
-        try database.cachedCompletion(key: Self.key(scope: scope, provider: provider, model: model, request: request), userID: scope.userID)
+    func exact(provider: String, model: String, request: ChatRequest, scope: CacheScope) async throws -> ChatResult? {
+        try await database.cachedCompletion(key: Self.key(scope: scope, provider: provider, model: model, request: request), userID: scope.userID)
             .flatMap(Self.decode)
     }
 
@@ -55,10 +55,10 @@ public struct CompletionCache: Sendable {
         return try? await embedder.embedQuery(prompt)
     }
 
-    func semantic(provider: String, model: String, vector: [Float], scope: CacheScope) throws -> ChatResult? {
+    func semantic(provider: String, model: String, vector: [Float], scope: CacheScope) async throws -> ChatResult? {
         var best: (Float, ChatResult)?
-        for entry in try database.semanticCacheEntries(userID: scope.userID, scope: scope.fingerprint, provider: provider, model: model,
-                                                       limit: 2000) {
+        for entry in try await database.semanticCacheEntries(userID: scope.userID, scope: scope.fingerprint, provider: provider, model: model,
+                                                             limit: 2000, now: Date()) {
             guard let stored = entry.embedding, stored.count == vector.count, let result = Self.decode(entry) else { continue }
             let cosine = Vector.dot(stored, vector)
             if cosine >= semanticThreshold, cosine > (best?.0 ?? -1) { best = (cosine, result) }
@@ -66,11 +66,11 @@ public struct CompletionCache: Sendable {
         return best?.1
     }
 
-    func store(_ result: ChatResult, request: ChatRequest, vector: [Float]?, scope: CacheScope) throws {
+    func store(_ result: ChatResult, request: ChatRequest, vector: [Float]?, scope: CacheScope) async throws {
         let data = try JSONEncoder().encode(result)
-        try database.storeCompletion(key: Self.key(scope: scope, provider: result.provider, model: result.model, request: request),
+        try await database.storeCompletion(key: Self.key(scope: scope, provider: result.provider, model: result.model, request: request),
                                      userID: scope.userID, scope: scope.fingerprint, provider: result.provider, model: result.model,
-                                     result: String(decoding: data, as: UTF8.self), embedding: vector, ttl: ttl)
+                                     result: String(decoding: data, as: UTF8.self), embedding: vector, ttl: ttl, now: Date())
     }
 
     private static func decode(_ entry: CachedCompletion) -> ChatResult? {

@@ -11,7 +11,7 @@ import Storage
 /// and its retrieved context in the prompt. A failed step skips its dependants; the others run
 /// on. The state is written to SQLite after every change.
 public struct PlanExecutor: Sendable {
-    public let database: AppDatabase
+    public let database: any PlanStore & CollectionStore
     public let router: LLMRouter
     public let retriever: Retriever?
     public let cache: CompletionCache
@@ -19,7 +19,7 @@ public struct PlanExecutor: Sendable {
     public var defaultMaxTokens: Int
     let logger: Logger
 
-    public init(database: AppDatabase, router: LLMRouter, retriever: Retriever?, cache: CompletionCache, maxConcurrentSteps: Int = 4,
+    public init(database: any PlanStore & CollectionStore, router: LLMRouter, retriever: Retriever?, cache: CompletionCache, maxConcurrentSteps: Int = 4,
                 defaultMaxTokens: Int = 256, logger: Logger = Logger(label: "nextraction.orchestrator")) {
         self.database = database
         self.router = router
@@ -184,7 +184,7 @@ public struct PlanExecutor: Sendable {
         -> ExecutionState.StageResult {
         let candidates = router.providers(for: role(stage)).filter { $0.breaker.state != .open }
         for provider in candidates {
-            if let hit = try? cache.exact(provider: provider.name, model: provider.configuration.model, request: request, scope: scope) {
+            if let hit = try? await cache.exact(provider: provider.name, model: provider.configuration.model, request: request, scope: scope) {
                 return Self.stageResult(stage, hit, cache: .exact)
             }
         }
@@ -192,7 +192,7 @@ public struct PlanExecutor: Sendable {
         if let semanticText, let found = await cache.semanticVector(for: semanticText) {
             vector = found
             for provider in candidates {
-                if let hit = try? cache.semantic(provider: provider.name, model: provider.configuration.model, vector: found, scope: scope) {
+                if let hit = try? await cache.semantic(provider: provider.name, model: provider.configuration.model, vector: found, scope: scope) {
                     return Self.stageResult(stage, hit, cache: .semantic)
                 }
             }
@@ -203,7 +203,7 @@ public struct PlanExecutor: Sendable {
         } catch {
             throw StepFailure(message: "\(stage.rawValue) stage: \(error)")
         }
-        try? cache.store(result, request: request, vector: vector, scope: scope)
+        try? await cache.store(result, request: request, vector: vector, scope: scope)
         return Self.stageResult(stage, result, cache: .none)
     }
 
@@ -226,7 +226,7 @@ public struct PlanExecutor: Sendable {
     private func retrieveContext(_ step: Plan.Step, userID: Int64) async throws -> RetrievedContext {
         guard let context = step.context else { return RetrievedContext() }
         guard let retriever else { throw StepFailure(message: "retrieval is unavailable (the embedding model is not loaded)") }
-        guard let collection = try database.collection(userID: userID, name: context.collection), let collectionID = collection.id else {
+        guard let collection = try await database.collection(userID: userID, name: context.collection), let collectionID = collection.id else {
             throw StepFailure(message: "collection \(context.collection) not found")
         }
         let retrieval = try await retriever.retrieve(context.query ?? step.prompt, collectionID: collectionID, k: context.topK ?? 4)
@@ -243,28 +243,28 @@ public struct PlanExecutor: Sendable {
     }
 }
 
-/// The state of one running execution, written to SQLite on every change.
+/// The state of one running execution, written to the database on every change.
 actor ExecutionRun {
     private(set) var state: ExecutionState
-    let database: AppDatabase
+    let database: any PlanStore
     let onChange: (@Sendable (ExecutionState) -> Void)?
 
-    init(state: ExecutionState, database: AppDatabase, onChange: (@Sendable (ExecutionState) -> Void)?) {
+    init(state: ExecutionState, database: any PlanStore, onChange: (@Sendable (ExecutionState) -> Void)?) {
         self.state = state
         self.database = database
         self.onChange = onChange
     }
 
     @discardableResult
-    func update(_ change: (inout ExecutionState) -> Void) -> ExecutionState {
+    func update(_ change: (inout ExecutionState) -> Void) async -> ExecutionState {
         change(&state)
-        try? database.updateExecution(id: state.id, status: state.status, error: state.error, state: state.json(), finished: state.isFinished)
+        try? await database.updateExecution(id: state.id, status: state.status, error: state.error, state: state.json(), finished: state.isFinished)
         onChange?(state)
         return state
     }
 
-    func updateStep(_ id: String, _ change: (inout ExecutionState.StepState) -> Void) {
-        update { state in
+    func updateStep(_ id: String, _ change: (inout ExecutionState.StepState) -> Void) async {
+        await update { state in
             if let index = state.steps.firstIndex(where: { $0.id == id }) { change(&state.steps[index]) }
         }
     }

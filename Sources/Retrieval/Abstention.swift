@@ -47,15 +47,15 @@ extension Retriever {
     /// must occur in the collection — a spelling variant in its vocabulary ("serialise" for
     /// "serialize") counts — and a name ("MySQL") also in one of the best pages; then the best source must reach
     /// `abstainBelow` cosine similarity. Used before an answer is composed or generated.
-    public func abstention(for retrieval: Retrieval, collectionID: Int64) throws -> Abstention? {
+    public func abstention(for retrieval: Retrieval, collectionID: Int64) async throws -> Abstention? {
         guard !retrieval.pages.isEmpty else { return .noSources }
         if let weights = retrieval.weights {
             let pages = Array(retrieval.pages.prefix(configuration.answerPages).map(\.documentID))
             for term in weights.profile.specificTerms {
                 let count = weights.chunkCounts[term] ?? 0
-                let inCollection = try count > 0 && database.collectionContains(collectionID: collectionID, word: term)
+                let inCollection = count > 0 ? try await database.collectionContains(collectionID: collectionID, word: term) : false
                 if !inCollection {
-                    if try database.vocabularyHasVariant(of: term) { continue }
+                    if try await database.vocabularyHasVariant(of: term) { continue }
                     return .termNotInCollection(term)
                 }
                 // A rare name must also be on one of the best pages: if the collection mentions
@@ -63,7 +63,7 @@ extension Retriever {
                 // something else. (A common one — an acronym all over a scientific corpus — may
                 // be spelled out on the pages that answer.)
                 if weights.profile.names.contains(term), count <= configuration.rareNameChunks,
-                   try !database.documentsContain(documentIDs: pages, word: term) {
+                   try await !database.documentsContain(documentIDs: pages, word: term) {
                     return .termNotInSources(term)
                 }
             }

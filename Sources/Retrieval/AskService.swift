@@ -70,7 +70,7 @@ public struct AskService: Sendable {
         let retrieval = try await retriever.retrieve(question, collectionID: collectionID,
                                                      k: topK * max(1, retriever.configuration.perDocumentCap))
         let answerStart = Stopwatch.seconds()
-        let abstention = try retriever.abstention(for: retrieval, collectionID: collectionID)
+        let abstention = try await retriever.abstention(for: retrieval, collectionID: collectionID)
         func timings() -> AskTimings {
             let end = Stopwatch.seconds()
             return AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,

@@ -12,7 +12,7 @@ public struct QuestionWeights: Sendable {
     public let idf: [String: Double]
     /// Content terms (lowercased words) that no chunk contains.
     public let absentTerms: [String]
-    /// Chunks each term occurs in (every collection; see `AppDatabase.termChunkCounts`).
+    /// Chunks each term occurs in (every collection; see `LexicalSearch.termChunkCounts`).
     public let chunkCounts: [String: Int]
 
     public init(profile: QuestionProfile, chunkCounts: [String: Int], collectionSize: Int) {

@@ -25,7 +25,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     /// Chunks taken from the full-text index.
     public var lexicalCandidates = 100
     /// Chunks the full-text search may score per question; rarer terms are preferred when a
-    /// question's terms match more (see `Retriever.selectedPhrases`). 0 scores every match.
+    /// question's terms match more (see `Retriever.selectedTerms`). 0 scores every match.
     public var lexicalPostingBudget = 8_000
     /// IVF lists probed per question (exact flat indexes ignore it).
     public var nprobe = 32

@@ -38,12 +38,12 @@ public struct Retrieval: Sendable {
 /// rank or normalised weighted sum, then ranked by page (`PageRanking`) and capped per page so
 /// the top k are not all one page.
 public struct Retriever: Sendable {
-    public let database: AppDatabase
+    public let database: any DocumentStore & LexicalSearch
     public let embedder: any Embedder
     public let indexes: IndexRegistry
     public var configuration: RetrievalConfiguration
 
-    public init(database: AppDatabase, embedder: any Embedder, indexes: IndexRegistry, configuration: RetrievalConfiguration = RetrievalConfiguration()) {
+    public init(database: any DocumentStore & LexicalSearch, embedder: any Embedder, indexes: IndexRegistry, configuration: RetrievalConfiguration = RetrievalConfiguration()) {
         self.database = database
         self.embedder = embedder
         self.indexes = indexes
@@ -58,11 +58,11 @@ public struct Retriever: Sendable {
     }
 
     /// The question's profile and term statistics in `collectionID`.
-    public func weights(_ question: String, collectionID: Int64) throws -> QuestionWeights {
+    public func weights(_ question: String, collectionID: Int64) async throws -> QuestionWeights {
         let tokenizer = embedder.tokenCounter
         let profile = QuestionProfile(question) { tokenizer.knowsWord($0) }
-        let counts = try database.termChunkCounts(profile.terms + profile.specificTerms)
-        let size = try indexes.snapshot(collectionID: collectionID)?.count ?? 0
+        let counts = try await database.termChunkCounts(profile.terms + profile.specificTerms)
+        let size = try await indexes.snapshot(collectionID: collectionID)?.count ?? 0
         return QuestionWeights(profile: profile, chunkCounts: counts, collectionSize: size)
     }
 
@@ -71,19 +71,19 @@ public struct Retriever: Sendable {
     public func retrieve(_ question: String, collectionID: Int64, k: Int, mode: RetrievalMode = .hybrid,
                          perDocumentCap: Int? = nil) async throws -> Retrieval {
         let searchStart = Stopwatch.seconds()
-        let weights = mode == .dense ? nil : try self.weights(question, collectionID: collectionID)
+        let weights = mode == .dense ? nil : try await self.weights(question, collectionID: collectionID)
         // The full-text search needs no vector: it runs while the question is embedded.
-        async let lexicalResults = mode == .dense ? [] : try lexicalSearch(weights, collectionID: collectionID)
+        async let lexicalResults = mode == .dense ? [] : try await lexicalSearch(weights, collectionID: collectionID)
         let embedStart = Stopwatch.seconds()
         let vector = mode == .lexical ? [] : try await embedder.embedQuery(question)
         let embedSeconds = Stopwatch.seconds() - embedStart
-        let dense = mode == .lexical ? [] : try denseSearch(vector, collectionID: collectionID)
+        let dense = mode == .lexical ? [] : try await denseSearch(vector, collectionID: collectionID)
         let lexical = try await lexicalResults
-        let fused = mode == .hybrid ? try fuseWithFeedback(vector: vector, dense: dense, lexical: lexical, collectionID: collectionID)
+        let fused = mode == .hybrid ? try await fuseWithFeedback(vector: vector, dense: dense, lexical: lexical, collectionID: collectionID)
                                     : fuse(dense: dense, lexical: lexical)
         // Load enough candidates to rank pages and fill k after the per-page cap.
         let cap = perDocumentCap ?? configuration.perDocumentCap
-        var pages = try rankPages(Array(fused.prefix(max(k * 4, k + 20, configuration.pageCandidates))), weights: weights,
+        var pages = try await rankPages(Array(fused.prefix(max(k * 4, k + 20, configuration.pageCandidates))), weights: weights,
                                   vector: vector, collectionID: collectionID)
         var results: [RetrievedChunk] = []
         for page in pages where results.count < k {
@@ -91,7 +91,7 @@ public struct Retriever: Sendable {
         }
         // Stored vectors, read once: the answer step needs the top pages' chunks too.
         let vectorIDs = Set(results.map(\.chunk.id) + pages.prefix(configuration.answerPages).flatMap { $0.chunks.prefix(cap).map(\.chunk.id) })
-        let vectors = vector.isEmpty ? [:] : try storedVectors(Array(vectorIDs), dimension: vector.count)
+        let vectors = vector.isEmpty ? [:] : try await storedVectors(Array(vectorIDs), dimension: vector.count)
         if mode == .hybrid, configuration.feedbackDepth > 0 {
             // The second round scored chunks against the expanded vector; report (and let the
             // answer's confidence use) their similarity to the question itself.
@@ -106,8 +106,8 @@ public struct Retriever: Sendable {
     }
 
     /// Fused candidates loaded and ranked by page (`PageRanking`): the step after fusion.
-    public func rankPages(_ candidates: [Fused], weights: QuestionWeights?, vector: [Float], collectionID: Int64) throws -> [RankedPage] {
-        let chunks = try database.chunks(ids: candidates.map(\.id), collectionID: collectionID)
+    public func rankPages(_ candidates: [Fused], weights: QuestionWeights?, vector: [Float], collectionID: Int64) async throws -> [RankedPage] {
+        let chunks = try await database.chunks(ids: candidates.map(\.id), collectionID: collectionID)
         let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
         let retrieved = candidates.compactMap { candidate in
             byID[candidate.id].map { RetrievedChunk(chunk: $0, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused) }
@@ -116,8 +116,8 @@ public struct Retriever: Sendable {
     }
 
     /// The vector index's candidates for a question vector, best first.
-    public func denseSearch(_ vector: [Float], collectionID: Int64) throws -> [(id: Int64, score: Float)] {
-        guard let index = try indexes.snapshot(collectionID: collectionID), index.count > 0 else { return [] }
+    public func denseSearch(_ vector: [Float], collectionID: Int64) async throws -> [(id: Int64, score: Float)] {
+        guard let index = try await indexes.snapshot(collectionID: collectionID), index.count > 0 else { return [] }
         let results = try index.search(Matrix(rows: 1, cols: vector.count, storage: vector), k: configuration.denseCandidates,
                                        parameters: SearchParameters(nprobe: configuration.nprobe, threads: 1))
         return zip(results.ids, results.scores).filter { $0.0 >= 0 }.map { ($0.0, $0.1) }
@@ -127,18 +127,18 @@ public struct Retriever: Sendable {
     /// question vector (`feedbackVector`), whose dense search is fused again with the lexical list.
     /// Without feedback configured it is `fuse`.
     public func fuseWithFeedback(vector: [Float], dense: [(id: Int64, score: Float)], lexical: [(id: Int64, score: Double)],
-                                 collectionID: Int64) throws -> [Fused] {
+                                 collectionID: Int64) async throws -> [Fused] {
         let first = fuse(dense: dense, lexical: lexical)
         guard configuration.feedbackDepth > 0, !dense.isEmpty else { return first }
-        let expanded = try feedbackVector(vector, topIDs: first.prefix(configuration.feedbackDepth).map(\.id))
-        return fuse(dense: try denseSearch(expanded, collectionID: collectionID), lexical: lexical)
+        let expanded = try await feedbackVector(vector, topIDs: first.prefix(configuration.feedbackDepth).map(\.id))
+        return fuse(dense: try await denseSearch(expanded, collectionID: collectionID), lexical: lexical)
     }
 
     /// Pseudo-relevance feedback (Rocchio): the question vector moved towards the mean of
     /// the first `feedbackDepth` fused results' vectors by `feedbackWeight`, renormalised.
-    public func feedbackVector(_ vector: [Float], topIDs: [Int64]) throws -> [Float] {
+    public func feedbackVector(_ vector: [Float], topIDs: [Int64]) async throws -> [Float] {
         guard configuration.feedbackDepth > 0, !topIDs.isEmpty else { return vector }
-        let stored = try storedVectors(Array(topIDs.prefix(configuration.feedbackDepth)), dimension: vector.count)
+        let stored = try await storedVectors(Array(topIDs.prefix(configuration.feedbackDepth)), dimension: vector.count)
         guard !stored.isEmpty else { return vector }
         var expanded = vector
         let share = configuration.feedbackWeight / Float(stored.count)
@@ -150,23 +150,23 @@ public struct Retriever: Sendable {
     }
 
     /// Stored chunk vectors by id (chunks without one are left out).
-    func storedVectors(_ ids: [Int64], dimension: Int) throws -> [Int64: [Float]] {
-        let stored = try database.chunkVectors(ids: ids, dimension: dimension)
+    func storedVectors(_ ids: [Int64], dimension: Int) async throws -> [Int64: [Float]] {
+        let stored = try await database.chunkVectors(ids: ids, dimension: dimension)
         var byID: [Int64: [Float]] = [:]
         for (row, id) in stored.ids.enumerated() { byID[id] = Array(stored.vectors[(row * dimension)..<((row + 1) * dimension)]) }
         return byID
     }
 
     /// The full-text index's candidates for a question, best first.
-    public func lexicalSearch(_ question: String, collectionID: Int64) throws -> [(id: Int64, score: Double)] {
-        try lexicalSearch(try weights(question, collectionID: collectionID), collectionID: collectionID)
+    public func lexicalSearch(_ question: String, collectionID: Int64) async throws -> [(id: Int64, score: Double)] {
+        try await lexicalSearch(try await weights(question, collectionID: collectionID), collectionID: collectionID)
     }
 
-    func lexicalSearch(_ weights: QuestionWeights?, collectionID: Int64) throws -> [(id: Int64, score: Double)] {
-        guard let weights, let query = QueryTerms.ftsQuery(phrases: try selectedPhrases(weights, collectionID: collectionID)) else {
-            return []
-        }
-        return try database.searchFullText(collectionID: collectionID, query: query, limit: configuration.lexicalCandidates,
+    func lexicalSearch(_ weights: QuestionWeights?, collectionID: Int64) async throws -> [(id: Int64, score: Double)] {
+        guard let weights else { return [] }
+        let terms = try await selectedTerms(weights, collectionID: collectionID)
+        guard !terms.isEmpty else { return [] }
+        return try await database.searchFullText(collectionID: collectionID, terms: terms, limit: configuration.lexicalCandidates,
                                            weights: configuration.fullTextWeights)
     }
 
@@ -185,20 +185,19 @@ public struct Retriever: Sendable {
     /// within the budget; the rarest term is always kept. Smaller collections keep every
     /// term (exact BM25). Counts are the index's own (all collections: an estimate is all
     /// the selection needs).
-    func selectedPhrases(_ weights: QuestionWeights, collectionID: Int64) throws -> [String] {
-        let terms = Array(weights.profile.terms.prefix(24))
-        let phrases = QueryTerms.ftsPhrases(terms)
+    func selectedTerms(_ weights: QuestionWeights, collectionID: Int64) async throws -> [String] {
+        let terms = Array(weights.profile.terms.prefix(24)).filter { !$0.isEmpty }
         let budget = configuration.lexicalPostingBudget
-        guard budget > 0, phrases.count > 1, phrases.count == terms.count else { return phrases }
-        let size = try indexes.snapshot(collectionID: collectionID)?.count ?? 0
-        guard size > budget else { return phrases }
+        guard budget > 0, terms.count > 1 else { return terms }
+        let size = try await indexes.snapshot(collectionID: collectionID)?.count ?? 0
+        guard size > budget else { return terms }
         let counts = terms.map { weights.chunkCounts[$0] ?? 0 }
-        guard counts.reduce(0, +) > budget else { return phrases }
+        guard counts.reduce(0, +) > budget else { return terms }
         var kept: [String] = []
         var total = 0
-        for (phrase, count) in zip(phrases, counts).sorted(by: { $0.1 < $1.1 }) where count > 0 {
+        for (term, count) in zip(terms, counts).sorted(by: { $0.1 < $1.1 }) where count > 0 {
             guard kept.isEmpty || total + count <= budget else { break }
-            kept.append(phrase)
+            kept.append(term)
             total += count
         }
         return kept

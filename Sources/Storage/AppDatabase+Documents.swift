@@ -96,32 +96,23 @@ extension AppDatabase {
         }
     }
 
-    /// Calls `body` with batches of (ids, row-major vectors) of every chunk of the collection,
-    /// in id order, reading `batchSize` rows at a time (for index rebuilds).
-    public func forEachChunkVectorBatch(collectionID: Int64, dimension: Int, batchSize: Int = 8192,
-                                        _ body: (_ ids: [Int64], _ vectors: [Float]) throws -> Void) throws {
-        var after: Int64 = 0
-        while true {
-            let (ids, vectors): ([Int64], [Float]) = try read { db in
-                var ids: [Int64] = []
-                var vectors: [Float] = []
-                vectors.reserveCapacity(batchSize * dimension)
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT chunk.id, chunk.vector FROM chunk JOIN document ON document.id = chunk.document_id
-                    WHERE document.collection_id = ? AND chunk.id > ? AND chunk.vector IS NOT NULL
-                    ORDER BY chunk.id LIMIT ?
-                    """, arguments: [collectionID, after, batchSize])
-                while let row = try rows.next() {
-                    let blob: Data = row[1]
-                    guard blob.count == dimension * 4 else { continue }
-                    ids.append(row[0])
-                    VectorBlob.decode(blob, into: &vectors)
-                }
-                return (ids, vectors)
+    public func chunkVectorBatch(collectionID: Int64, dimension: Int, after: Int64, limit: Int) throws -> (ids: [Int64], vectors: [Float]) {
+        try read { db in
+            var ids: [Int64] = []
+            var vectors: [Float] = []
+            vectors.reserveCapacity(limit * dimension)
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT chunk.id, chunk.vector FROM chunk JOIN document ON document.id = chunk.document_id
+                WHERE document.collection_id = ? AND chunk.id > ? AND chunk.vector IS NOT NULL
+                ORDER BY chunk.id LIMIT ?
+                """, arguments: [collectionID, after, limit])
+            while let row = try rows.next() {
+                let blob: Data = row[1]
+                guard blob.count == dimension * 4 else { continue }
+                ids.append(row[0])
+                VectorBlob.decode(blob, into: &vectors)
             }
-            guard let last = ids.last else { return }
-            try body(ids, vectors)
-            after = last
+            return (ids, vectors)
         }
     }
 

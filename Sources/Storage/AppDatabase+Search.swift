@@ -18,17 +18,26 @@ extension AppDatabase {
     /// The FTS5 filter restricting a match to one collection's chunks.
     static func scopeFilter(_ collectionID: Int64) -> String { "scope : c\(collectionID)" }
 
-    /// The collection's chunks matching an FTS5 `query`, best first, with their BM25 score
-    /// (higher is better; SQLite's `bm25()` is negated). The query must come from
-    /// `QueryTerms.ftsQuery` or be equally safe.
-    public func searchFullText(collectionID: Int64, query: String, limit: Int, weights: FullTextWeights = FullTextWeights()) throws -> [(id: Int64, score: Double)] {
-        try read { db in
+    /// Each term as a quoted FTS5 phrase, so that no term can act as an FTS operator or
+    /// column filter (quotes inside removed; empty ones dropped).
+    static func phrase(_ term: String) -> String? {
+        let phrase = "\"" + term.replacingOccurrences(of: "\"", with: "") + "\""
+        return phrase.count > 2 ? phrase : nil
+    }
+
+    /// FTS5's `bm25()` over the weighted title, heading and body columns (negated: higher is
+    /// better), for chunks matching any of `terms`.
+    public func searchFullText(collectionID: Int64, terms: [String], limit: Int, weights: FullTextWeights) throws -> [(id: Int64, score: Double)] {
+        let phrases = terms.compactMap(Self.phrase)
+        guard !phrases.isEmpty else { return [] }
+        return try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT rowid AS id, bm25(chunk_fts, ?, ?, ?, 0) AS rank
                 FROM chunk_fts
                 WHERE chunk_fts MATCH ?
                 ORDER BY rank LIMIT ?
-                """, arguments: [weights.title, weights.heading, weights.body, "\(Self.scopeFilter(collectionID)) AND (\(query))", limit])
+                """, arguments: [weights.title, weights.heading, weights.body,
+                                 "\(Self.scopeFilter(collectionID)) AND (\(phrases.joined(separator: " OR ")))", limit])
             return rows.map { (id: $0["id"], score: -($0["rank"] as Double)) }
         }
     }
@@ -68,8 +77,7 @@ extension AppDatabase {
 
     /// Whether the collection has a chunk containing `word` (as the index tokenizes it).
     public func collectionContains(collectionID: Int64, word: String) throws -> Bool {
-        let phrase = "\"" + word.replacingOccurrences(of: "\"", with: "") + "\""
-        guard phrase.count > 2 else { return false }
+        guard let phrase = Self.phrase(word) else { return false }
         return try read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM chunk_fts WHERE chunk_fts MATCH ? LIMIT 1",
                               arguments: ["\(Self.scopeFilter(collectionID)) AND \(phrase)"]) ?? false
@@ -78,8 +86,7 @@ extension AppDatabase {
 
     /// Whether any chunk of the documents `documentIDs` (or their titles) contains `word`.
     public func documentsContain(documentIDs: [Int64], word: String) throws -> Bool {
-        let phrase = "\"" + word.replacingOccurrences(of: "\"", with: "") + "\""
-        guard phrase.count > 2, !documentIDs.isEmpty else { return false }
+        guard let phrase = Self.phrase(word), !documentIDs.isEmpty else { return false }
         return try read { db in
             let placeholders = Array(repeating: "?", count: documentIDs.count).joined(separator: ",")
             return try Bool.fetchOne(db, sql: """

@@ -61,20 +61,4 @@ public enum QueryTerms {
         }
         return stems
     }
-
-    /// An FTS5 query matching any of `terms`: each one quoted (so no term can act as an FTS
-    /// operator or column filter) and joined with OR. Nil when there is nothing to search.
-    public static func ftsQuery(_ terms: [String]) -> String? {
-        ftsQuery(phrases: ftsPhrases(terms))
-    }
-
-    /// Each term as a quoted FTS5 phrase (quotes inside removed; empty ones dropped).
-    public static func ftsPhrases(_ terms: [String]) -> [String] {
-        terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "") + "\"" }.filter { $0.count > 2 }
-    }
-
-    /// Phrases from `ftsPhrases` joined with OR; nil when there are none.
-    public static func ftsQuery(phrases: [String]) -> String? {
-        phrases.isEmpty ? nil : phrases.joined(separator: " OR ")
-    }
 }

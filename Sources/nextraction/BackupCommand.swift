@@ -27,7 +27,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try data.config()
-        let summary = try DataFolderCopy.copy(from: config, to: destination, model: model, replacing: false)
+        let summary = try await DataFolderCopy.copy(from: config, to: destination, model: model, replacing: false)
         print("backup of \(config.dataDirectory) in \(destination): \(summary)")
     }
 }
@@ -55,7 +55,7 @@ struct RestoreCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: backup.databasePath) else {
             throw CLIError("\(source) holds no nextraction.sqlite: not a backup")
         }
-        let summary = try DataFolderCopy.copy(from: backup, to: target, model: model, replacing: force)
+        let summary = try await DataFolderCopy.copy(from: backup, to: target, model: model, replacing: force)
         print("restored \(source) into \(target): \(summary)")
     }
 }
@@ -66,7 +66,7 @@ struct RestoreCommand: AsyncParsableCommand {
 enum DataFolderCopy {
     static let files = ["jwt_secret", "providers.json"]
 
-    static func copy(from config: AppConfig, to destination: String, model: ModelOptions, replacing: Bool) throws -> String {
+    static func copy(from config: AppConfig, to destination: String, model: ModelOptions, replacing: Bool) async throws -> String {
         let manager = FileManager.default
         let existing = (try? manager.contentsOfDirectory(atPath: destination)) ?? []
         if !existing.isEmpty && !replacing {
@@ -101,7 +101,7 @@ enum DataFolderCopy {
         var collections = 0, chunks = 0, repaired = 0
         for (record, _) in try database.allCollections() {
             guard let id = record.id else { continue }
-            let (added, removed) = try indexes.repair(collectionID: id)
+            let (added, removed) = try await indexes.repair(collectionID: id)
             repaired += added + removed
             chunks += try database.chunkIDs(collectionID: id).count
             collections += 1

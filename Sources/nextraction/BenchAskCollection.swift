@@ -25,8 +25,8 @@ enum BenchAskCollection {
         let scratch = try await ScratchCollection.open(dataset: dataset, embedder: embedder, cache: nil, fresh: false)
         let database = try AppDatabase.open(path: (dataDirectory as NSString).appendingPathComponent("nextraction.sqlite"))
         let hash = await PasswordHasher(cost: 10).hash(BenchAskCommand.password)
-        let user = try database.createUser(email: BenchAskCommand.email, passwordHash: hash)
-        guard let userID = user.id, let collectionID = try database.ensureCollection(userID: userID, name: "bench").id else {
+        let user = try await database.createUser(email: BenchAskCommand.email, passwordHash: hash)
+        guard let userID = user.id, let collectionID = try await database.ensureCollection(userID: userID, name: "bench").id else {
             throw CLIError("cannot create the bench collection")
         }
         let ids = try scratch.database.chunkIDs(collectionID: scratch.collectionID)
@@ -64,7 +64,7 @@ enum BenchAskCollection {
             BenchSupport.progress(String(format: "bench collection: %d chunks (%.0f s)", written, Date().timeIntervalSince(start)))
         }
         let indexes = IndexRegistry(directory: (dataDirectory as NSString).appendingPathComponent("index"), dimension: d, database: database)
-        let index = try indexes.rebuild(collectionID: collectionID, kind: .automatic)
+        let index = try await indexes.rebuild(collectionID: collectionID, kind: .automatic)
         BenchSupport.progress("bench collection ready: \(index.kindName) index of \(index.count) vectors")
         FileManager.default.createFile(atPath: marker, contents: Data())
         return questions

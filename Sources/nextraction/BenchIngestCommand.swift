@@ -99,8 +99,8 @@ struct BenchIngestCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try AppDatabase.open(path: directory.appendingPathComponent("db.sqlite").path)
-        let user = try database.createUser(email: "bench@example.com", passwordHash: "-")
-        guard let userID = user.id, let collectionID = try database.ensureCollection(userID: userID, name: "bench").id else {
+        let user = try await database.createUser(email: "bench@example.com", passwordHash: "-")
+        guard let userID = user.id, let collectionID = try await database.ensureCollection(userID: userID, name: "bench").id else {
             throw CLIError("cannot create the bench collection")
         }
         let indexes = IndexRegistry(directory: directory.appendingPathComponent("index").path, dimension: embedder.dimension, database: database)

@@ -67,14 +67,14 @@ struct EvalBEIRCommand: AsyncParsableCommand {
         let lists = try await CandidateLists.compute(queryIDs: queryIDs, dataset: dataset, retriever: retriever, collectionID: scratch.collectionID)
 
         if tune {
-            try tuneFusion(lists: lists, dataset: dataset, retriever: retriever, scratch: scratch, queryIDs: queryIDs)
+            try await tuneFusion(lists: lists, dataset: dataset, retriever: retriever, scratch: scratch, queryIDs: queryIDs)
             return
         }
         let modes: [RetrievalMode] = mode == "all" ? [.lexical, .dense, .hybrid] : [mode == "bm25" ? .lexical : RetrievalMode(rawValue: mode) ?? .hybrid]
         var table = TextTable(["mode", "nDCG@10", "Recall@100", "MRR@10"])
         var output: [String: Any] = ["queries": queryIDs.count, "documents": dataset.documents.count, "split": split]
         for mode in modes {
-            let scores = try evaluate(lists: lists, mode: mode, retriever: retriever, scratch: scratch, dataset: dataset, queryIDs: queryIDs)
+            let scores = try await evaluate(lists: lists, mode: mode, retriever: retriever, scratch: scratch, dataset: dataset, queryIDs: queryIDs)
             let name = mode == .lexical ? "bm25" : mode.rawValue
             table.add([name, String(format: "%.4f", scores.ndcg), String(format: "%.4f", scores.recall), String(format: "%.4f", scores.mrr)])
             output[name] = ["ndcg@10": BenchSupport.round(scores.ndcg, 4), "recall@100": BenchSupport.round(scores.recall, 4),
@@ -91,7 +91,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
     }
 
     func evaluate(lists: CandidateLists, mode: RetrievalMode, retriever: Retriever, scratch: ScratchCollection,
-                  dataset: BEIRDataset, queryIDs: [String]) throws -> Scores {
+                  dataset: BEIRDataset, queryIDs: [String]) async throws -> Scores {
         var total = Scores()
         for (index, queryID) in queryIDs.enumerated() {
             let ranked: [Int64]
@@ -100,10 +100,10 @@ struct EvalBEIRCommand: AsyncParsableCommand {
             case .dense: ranked = lists.dense[index].map(\.id)
             case .hybrid:
                 // As `/ask` ranks: fused chunks, the best of them regrouped by page, the rest after.
-                let fused = try retriever.fuseWithFeedback(vector: lists.vectors[index], dense: lists.dense[index], lexical: lists.lexical[index],
+                let fused = try await retriever.fuseWithFeedback(vector: lists.vectors[index], dense: lists.dense[index], lexical: lists.lexical[index],
                                                            collectionID: scratch.collectionID)
                 let head = Array(fused.prefix(retriever.configuration.pageCandidates))
-                let pages = try retriever.rankPages(head, weights: lists.weights[index], vector: lists.vectors[index],
+                let pages = try await retriever.rankPages(head, weights: lists.weights[index], vector: lists.vectors[index],
                                                     collectionID: scratch.collectionID)
                 ranked = pages.flatMap { $0.chunks.map(\.chunk.id) } + fused.dropFirst(head.count).map(\.id)
             }
@@ -133,14 +133,17 @@ struct EvalBEIRCommand: AsyncParsableCommand {
     /// Grid search of the retrieval settings on this split's queries, in two stages: fusion,
     /// normalisation, dense weight and title weight without feedback, then pseudo-relevance
     /// feedback depth and weight around the best of those.
-    func tuneFusion(lists: CandidateLists, dataset: BEIRDataset, retriever: Retriever, scratch: ScratchCollection, queryIDs: [String]) throws {
+    func tuneFusion(lists: CandidateLists, dataset: BEIRDataset, retriever: Retriever, scratch: ScratchCollection, queryIDs: [String]) async throws {
         var results: [(score: Double, description: String, configuration: RetrievalConfiguration)] = []
         var bestLists = lists
         for titleWeight in [1.0, 2.0, 4.0] {
             var base = retriever.configuration
             base.feedbackDepth = 0
             base.fullTextWeights = FullTextWeights(title: titleWeight, heading: 1.5, body: 1)
-            let lexical = try queryIDs.map { try retriever.with(base).lexicalSearch(dataset.queries[$0] ?? "", collectionID: scratch.collectionID) }
+            var lexical: [[(id: Int64, score: Double)]] = []
+            for queryID in queryIDs {
+                lexical.append(try await retriever.with(base).lexicalSearch(dataset.queries[queryID] ?? "", collectionID: scratch.collectionID))
+            }
             let weighted = CandidateLists(dense: lists.dense, lexical: lexical, vectors: lists.vectors, weights: lists.weights)
             var fusions: [(RetrievalConfiguration.Fusion, RetrievalConfiguration.Normalization)] =
                 RetrievalConfiguration.Normalization.allCases.map { (.weighted, $0) }
@@ -151,7 +154,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
                     configuration.fusion = fusion
                     configuration.normalization = normalization
                     configuration.denseWeight = denseWeight
-                    let scores = try evaluate(lists: weighted, mode: .hybrid, retriever: retriever.with(configuration), scratch: scratch,
+                    let scores = try await evaluate(lists: weighted, mode: .hybrid, retriever: retriever.with(configuration), scratch: scratch,
                                               dataset: dataset, queryIDs: queryIDs)
                     if scores.ndcg > (results.map(\.score).max() ?? 0) { bestLists = weighted }
                     results.append((scores.ndcg, describe(configuration), configuration))
@@ -168,7 +171,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
                     configuration.feedbackDepth = depth
                     configuration.feedbackWeight = weight
                     configuration.denseWeight = denseWeight
-                    let scores = try evaluate(lists: bestLists, mode: .hybrid, retriever: retriever.with(configuration), scratch: scratch,
+                    let scores = try await evaluate(lists: bestLists, mode: .hybrid, retriever: retriever.with(configuration), scratch: scratch,
                                               dataset: dataset, queryIDs: queryIDs)
                     feedbackResults.append((scores.ndcg, describe(configuration), configuration))
                 }
@@ -201,9 +204,9 @@ struct CandidateLists {
         var lexical: [[(id: Int64, score: Double)]] = []
         var weights: [QuestionWeights] = []
         for (index, text) in texts.enumerated() {
-            dense.append(try retriever.denseSearch(vectors.vector(index), collectionID: collectionID))
-            weights.append(try retriever.weights(text, collectionID: collectionID))
-            lexical.append(try retriever.lexicalSearch(text, collectionID: collectionID))
+            await dense.append(try retriever.denseSearch(vectors.vector(index), collectionID: collectionID))
+            await weights.append(try retriever.weights(text, collectionID: collectionID))
+            await lexical.append(try retriever.lexicalSearch(text, collectionID: collectionID))
         }
         return CandidateLists(dense: dense, lexical: lexical, vectors: texts.indices.map { vectors.vector($0) }, weights: weights)
     }

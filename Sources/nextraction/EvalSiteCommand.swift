@@ -54,7 +54,7 @@ struct EvalSiteCommand: AsyncParsableCommand {
         }
         guard !items.isEmpty else { throw CLIError("\(file) has no questions") }
         let services = try LocalServices(data: data, model: model)
-        let id = try services.collectionID(named: collection, owner: user)
+        let id = try await services.collectionID(named: collection, owner: user)
         let configuration = try settings.apply(to: RetrievalConfiguration())
         let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes,
                                                       configuration: configuration))

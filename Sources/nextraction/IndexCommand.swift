@@ -39,14 +39,14 @@ struct IndexCommand: AsyncParsableCommand {
 
         func run() async throws {
             let services = try LocalServices(data: data, model: model)
-            let targets = try services.database.allCollections().filter { entry in
+            let targets = try await services.database.allCollections().filter { entry in
                 (collection == nil || entry.collection.name == collection) && (user == nil || entry.email == user?.lowercased())
             }
             guard !targets.isEmpty else { throw CLIError("no matching collection") }
             for (record, email) in targets {
                 guard let id = record.id else { continue }
                 let start = Date()
-                let index = try services.indexes.rebuild(collectionID: id, kind: AnyVectorIndex.Kind(rawValue: kind) ?? .automatic, nlist: nlist)
+                let index = try await services.indexes.rebuild(collectionID: id, kind: AnyVectorIndex.Kind(rawValue: kind) ?? .automatic, nlist: nlist)
                 print(String(format: "%@ / %@: %@ index with %d vectors in %.2f s", email, record.name, index.kindName, index.count,
                              Date().timeIntervalSince(start)))
             }
@@ -62,10 +62,10 @@ struct IndexCommand: AsyncParsableCommand {
         func run() async throws {
             let services = try LocalServices(data: data, model: model)
             var table = TextTable(["owner", "collection", "kind", "vectors", "chunks in SQLite", "consistent"])
-            for (record, email) in try services.database.allCollections() {
+            for (record, email) in try await services.database.allCollections() {
                 guard let id = record.id else { continue }
-                let chunks = Set(try services.database.chunkIDs(collectionID: id))
-                let index = try services.indexes.snapshot(collectionID: id)
+                let chunks = await Set(try services.database.chunkIDs(collectionID: id))
+                let index = try await services.indexes.snapshot(collectionID: id)
                 let ids = Set(index?.allIDs ?? [])
                 table.add([email, record.name, index?.kindName ?? "-", String(ids.count), String(chunks.count), ids == chunks ? "yes" : "NO"])
             }

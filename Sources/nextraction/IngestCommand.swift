@@ -53,7 +53,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let services = try LocalServices(data: data, model: model)
-        let owner = try services.user(email: user)
+        let owner = try await services.user(email: user)
         let start: URL
         do {
             start = try IngestParameters.validate(url: url, allowPrivateHosts: allowPrivate || services.config.allowPrivateHosts)
@@ -67,11 +67,11 @@ struct IngestCommand: AsyncParsableCommand {
             maxDepth: maxDepth, include: include, exclude: exclude, politenessDelay: delay,
             allowPrivateHosts: allowPrivate || services.config.allowPrivateHosts
         )
-        let record = try services.database.ensureCollection(userID: ownerID, name: collection)
+        let record = try await services.database.ensureCollection(userID: ownerID, name: collection)
         guard let collectionID = record.id else { throw CLIError("collection without id") }
-        let job = try services.database.createJob(userID: ownerID, collectionID: collectionID, kind: "ingest", params: parameters.json())
+        let job = try await services.database.createJob(userID: ownerID, collectionID: collectionID, kind: "ingest", params: parameters.json())
         let worker = "cli/\(getpid())"
-        try services.database.startJob(id: job.id, worker: worker)
+        try await services.database.startJob(id: job.id, worker: worker)
         let progress = ProgressTracker(jobID: job.id)
         let pipeline = IngestPipeline(environment: try services.ingestEnvironment(logger: commandLogger()),
                                       collectionID: collectionID, parameters: parameters, progress: progress)
@@ -80,8 +80,8 @@ struct IngestCommand: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(display.isTerminal ? 200 : 2000))
                 display.show(progress.snapshot, elapsed: Date().timeIntervalSince(progress.startedAt))
-                try? services.database.appendJobPages(progress.drainLog())
-                try? services.database.heartbeat(jobID: job.id, worker: worker, progress: progress.snapshot)
+                try? await services.database.appendJobPages(progress.drainLog())
+                try? await services.database.heartbeat(jobID: job.id, worker: worker, progress: progress.snapshot)
             }
         }
         var failure: (any Error)?
@@ -91,15 +91,15 @@ struct IngestCommand: AsyncParsableCommand {
             failure = error
         }
         ticker.cancel()
-        try services.database.appendJobPages(progress.drainLog())
+        try await services.database.appendJobPages(progress.drainLog())
         let final = progress.snapshot
         display.finish(final, elapsed: Date().timeIntervalSince(progress.startedAt))
         if let failure {
-            try services.database.finishJob(id: job.id, status: "failed", error: "\(failure)", progress: final)
+            try await services.database.finishJob(id: job.id, status: "failed", error: "\(failure)", progress: final)
             throw CLIError("ingest failed: \(failure)")
         }
-        try services.indexes.repair(collectionID: collectionID)
-        try services.database.finishJob(id: job.id, status: "completed", error: nil, progress: final)
+        try await services.indexes.repair(collectionID: collectionID)
+        try await services.database.finishJob(id: job.id, status: "completed", error: nil, progress: final)
         print("job \(job.id): \(final.indexed) pages indexed, \(final.unchanged) unchanged, \(final.skipped) skipped, "
               + "\(final.failed) failed, \(final.removed) removed; \(final.chunks) chunks embedded into \"\(collection)\"")
     }

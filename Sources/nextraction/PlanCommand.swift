@@ -72,7 +72,7 @@ struct PlanCommand: AsyncParsableCommand {
                 for index in plan.steps.indices where plan.steps[index].context != nil { plan.steps[index].context?.collection = collection }
             }
             let services = try LocalServices(data: data, model: model)
-            let owner = try services.user(email: user)
+            let owner = try await services.user(email: user)
             guard let ownerID = owner.id else { throw CLIError("no account") }
             let router = try services.router()
             guard !router.isEmpty else { throw CLIError("no LLM provider: set NEX_LLM_BASE_URL and NEX_LLM_MODEL, or write providers.json") }

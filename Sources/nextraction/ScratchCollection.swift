@@ -27,8 +27,9 @@ struct ScratchCollection {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let database = try AppDatabase.open(path: (directory as NSString).appendingPathComponent("eval.sqlite"))
         let indexes = IndexRegistry(directory: (directory as NSString).appendingPathComponent("index"), dimension: embedder.dimension, database: database)
-        let user = try database.user(email: "eval@nextraction.local") ?? database.createUser(email: "eval@nextraction.local", passwordHash: "-")
-        guard let userID = user.id, let collectionID = try database.ensureCollection(userID: userID, name: "beir").id else {
+        var user = try database.user(email: "eval@nextraction.local")
+        if user == nil { user = try await database.createUser(email: "eval@nextraction.local", passwordHash: "-") }
+        guard let userID = user?.id, let collectionID = try await database.ensureCollection(userID: userID, name: "beir").id else {
             throw CLIError("cannot create the scratch collection")
         }
         if !cached {
@@ -75,6 +76,6 @@ struct ScratchCollection {
             done += batch.count
             BenchSupport.progress(String(format: "embedded %d/%d documents (%.0f s)", done, dataset.documents.count, Date().timeIntervalSince(start)))
         }
-        try indexes.rebuild(collectionID: collectionID, kind: .automatic)
+        try await indexes.rebuild(collectionID: collectionID, kind: .automatic)
     }
 }

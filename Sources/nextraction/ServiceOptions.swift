@@ -12,7 +12,7 @@ import Storage
 /// Opens what the offline commands (ingest, index, ask, eval) need from the data directory.
 struct LocalServices {
     let config: AppConfig
-    let database: AppDatabase
+    let database: any DataStore
     let embedder: MiniLMEmbedder
     let indexes: IndexRegistry
 
@@ -34,21 +34,21 @@ struct LocalServices {
     }
 
     /// The id of `name`, a collection of the account `email` (or of the only account).
-    func collectionID(named name: String, owner email: String?) throws -> Int64 {
-        let owner = try user(email: email)
-        guard let ownerID = owner.id, let id = try database.collection(userID: ownerID, name: name)?.id else {
+    func collectionID(named name: String, owner email: String?) async throws -> Int64 {
+        let owner = try await user(email: email)
+        guard let ownerID = owner.id, let id = try await database.collection(userID: ownerID, name: name)?.id else {
             throw CLIError("no collection \"\(name)\" for \(owner.email)")
         }
         return id
     }
 
     /// The account a command acts for: `--user`, or the only account there is.
-    func user(email: String?) throws -> UserRecord {
+    func user(email: String?) async throws -> UserRecord {
         if let email {
-            guard let user = try database.user(email: email.lowercased()) else { throw CLIError("no account \(email)") }
+            guard let user = try await database.user(email: email.lowercased()) else { throw CLIError("no account \(email)") }
             return user
         }
-        let users = try database.users()
+        let users = try await database.users()
         guard users.count == 1, let only = users.first else {
             throw CLIError(users.isEmpty
                 ? "no accounts yet: create one with `nextraction user create --email …`"

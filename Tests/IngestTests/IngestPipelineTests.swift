@@ -48,8 +48,8 @@ struct IngestFixture {
         return byURL
     }
 
-    func indexIDs() throws -> Set<Int64> {
-        Set(try environment.indexes.snapshot(collectionID: collectionID)?.allIDs ?? [])
+    func indexIDs() async throws -> Set<Int64> {
+        Set(try await environment.indexes.snapshot(collectionID: collectionID)?.allIDs ?? [])
     }
 }
 
@@ -71,13 +71,13 @@ struct IngestPipelineTests {
         let everything = stored.values.flatMap { $0 }.joined(separator: "\n")
         for marker in ["FOOTER-BOILERPLATE", "HEADER-BOILERPLATE", "HIDDEN-TEXT", "SCRIPT-TEXT"] { #expect(!everything.contains(marker)) }
         let chunkIDs = Set(try fixture.database.chunkIDs(collectionID: fixture.collectionID))
-        #expect(try fixture.indexIDs() == chunkIDs)
+        #expect(try await fixture.indexIDs() == chunkIDs)
         let latin = try #require(try fixture.database.document(collectionID: fixture.collectionID, url: site.baseURL + "/latin1"))
         #expect(latin.lang == "fr")
 
         // The vectors are the model's: a paraphrased question finds the roses page first.
         let query = try await fixture.environment.embedder.embedQuery("what is the right time of year to cut back rose bushes?")
-        let index = try #require(try fixture.environment.indexes.snapshot(collectionID: fixture.collectionID))
+        let index = try await #require(try fixture.environment.indexes.snapshot(collectionID: fixture.collectionID))
         let hits = try index.search(Matrix(rows: 1, cols: query.count, storage: query), k: 3, parameters: .init())
         let top = try fixture.database.chunks(ids: Array(hits.ids(of: 0)), collectionID: fixture.collectionID)
         #expect(top.first?.url.hasSuffix("/topics/roses") == true)
@@ -98,7 +98,7 @@ struct IngestPipelineTests {
         #expect(third.indexed == 1 && third.removed == 1)
         #expect(newRoses.joined(separator: " ").contains("checking the plants every morning"))
         #expect(after.keys.contains { $0.hasSuffix("/topics/ferns") } == false)
-        #expect(try fixture.indexIDs() == Set(try fixture.database.chunkIDs(collectionID: fixture.collectionID)))
+        #expect(try await fixture.indexIDs() == Set(try fixture.database.chunkIDs(collectionID: fixture.collectionID)))
     }
 
     @Test("chunks fit the model: ≤ 254 word pieces with their heading prefix, heading paths from the page")

@@ -14,11 +14,11 @@ import VectorIndex
 @Suite("Full-text term selection")
 struct TermSelectionTests {
     @Test("in a collection over the budget the rarest terms are kept; a collection within it keeps every term")
-    func selection() throws {
+    func selection() async throws {
         let directory = try TemporaryDirectory()
         let database = try AppDatabase.inMemory()
-        let user = try database.createUser(email: "terms@example.com", passwordHash: "h")
-        let collection = try database.ensureCollection(userID: user.id!, name: "c").id!
+        let user = try await database.createUser(email: "terms@example.com", passwordHash: "h")
+        let collection = try await database.ensureCollection(userID: user.id!, name: "c").id!
         // "garden" is in all 12 chunks, "compost" in 4, "worm" in 1.
         for i in 0..<12 {
             let text = "garden bed \(i)" + (i < 4 ? " compost" : "") + (i == 0 ? " worm" : "")
@@ -30,24 +30,24 @@ struct TermSelectionTests {
         }
         let embedder = try TestModel.embedder()
         let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
-        try indexes.rebuild(collectionID: collection, kind: .automatic)   // the collection's size (12) comes from its index
+        try await indexes.rebuild(collectionID: collection, kind: .automatic)   // the collection's size (12) comes from its index
         var configuration = RetrievalConfiguration()
         configuration.lexicalPostingBudget = 6
         let retriever = Retriever(database: database, embedder: embedder, indexes: indexes, configuration: configuration)
 
-        func selected(_ question: String, _ retriever: Retriever) throws -> [String] {
-            try retriever.selectedPhrases(retriever.weights(question, collectionID: collection), collectionID: collection)
+        func selected(_ question: String, _ retriever: Retriever) async throws -> [String] {
+            try await retriever.selectedTerms(retriever.weights(question, collectionID: collection), collectionID: collection)
         }
-        #expect(try selected("garden compost worm", retriever) == ["\"worm\"", "\"compost\""])
+        #expect(try await selected("garden compost worm", retriever) == ["worm", "compost"])
         // Alone, even a term over the budget is searched.
-        #expect(try selected("garden", retriever) == ["\"garden\""])
+        #expect(try await selected("garden", retriever) == ["garden"])
         // A collection no larger than the budget (or the budget off) keeps every term, in question order.
         configuration.lexicalPostingBudget = 20
-        #expect(try selected("garden compost worm", retriever.with(configuration)) == ["\"garden\"", "\"compost\"", "\"worm\""])
+        #expect(try await selected("garden compost worm", retriever.with(configuration)) == ["garden", "compost", "worm"])
         configuration.lexicalPostingBudget = 0
-        #expect(try selected("garden compost worm", retriever.with(configuration)).count == 3)
+        #expect(try await selected("garden compost worm", retriever.with(configuration)).count == 3)
         // The lexical search itself only returns chunks with a kept term.
-        let hits = try retriever.lexicalSearch("garden compost worm", collectionID: collection)
+        let hits = try await retriever.lexicalSearch("garden compost worm", collectionID: collection)
         #expect(hits.count == 4)
     }
 }

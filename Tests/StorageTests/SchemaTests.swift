@@ -72,11 +72,11 @@ struct SchemaTests {
         }
         let mine = try insert(first, ["compost heaps need air", "compost and mulch", "mulch only"])
         let theirs = try insert(second, ["compost compost compost", "compost tea"])
-        let hits = try database.searchFullText(collectionID: first, query: "\"compost\"", limit: 10)
+        let hits = try database.searchFullText(collectionID: first, terms: ["compost"], limit: 10, weights: FullTextWeights())
         #expect(Set(hits.map(\.id)) == Set(mine.prefix(2)))
         #expect(hits.allSatisfy { $0.score > 0 })
-        #expect(try database.searchFullText(collectionID: second, query: "\"mulch\"", limit: 10).isEmpty)
-        #expect(Set(try database.searchFullText(collectionID: second, query: "\"compost\"", limit: 10).map(\.id)) == Set(theirs))
+        #expect(try database.searchFullText(collectionID: second, terms: ["mulch"], limit: 10, weights: FullTextWeights()).isEmpty)
+        #expect(Set(try database.searchFullText(collectionID: second, terms: ["compost"], limit: 10, weights: FullTextWeights()).map(\.id)) == Set(theirs))
         // Term counts are over every collection, tokenised as the index is ("Heaps" is "heap").
         #expect(try database.termChunkCounts(["compost", "mulch", "tea", "beetroot", "Heaps"])
                 == ["compost": 4, "mulch": 2, "tea": 1, "beetroot": 0, "Heaps": 1])

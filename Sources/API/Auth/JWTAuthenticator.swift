@@ -10,7 +10,7 @@ import Storage
 struct JWTAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
-    let database: AppDatabase
+    let database: any AccountStore & TokenRevocationStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -24,11 +24,11 @@ struct JWTAuthenticator: RouterMiddleware {
             context.logger.debug("token rejected: bad signature, format or expiry")
             throw APIError.unauthorized()
         }
-        if try database.isTokenRevoked(jti: claims.jti.value) {
+        if try await database.isTokenRevoked(jti: claims.jti.value) {
             context.logger.debug("token rejected: revoked", metadata: ["user_id": "\(userID)"])
             throw APIError.unauthorized()
         }
-        guard let user = try database.user(id: userID) else {
+        guard let user = try await database.user(id: userID) else {
             context.logger.debug("token rejected: user no longer exists", metadata: ["user_id": "\(userID)"])
             throw APIError.unauthorized()
         }

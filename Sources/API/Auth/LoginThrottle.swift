@@ -12,10 +12,10 @@ public struct AttemptThrottle: Sendable {
     public let scope: String
     public let limit: Int
     public let window: TimeInterval
-    private let database: AppDatabase
+    private let database: any AttemptStore
     private let now: @Sendable () -> Date
 
-    public init(database: AppDatabase, scope: String, limit: Int, window: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any AttemptStore, scope: String, limit: Int, window: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.scope = scope
         self.limit = limit
@@ -24,22 +24,22 @@ public struct AttemptThrottle: Sendable {
     }
 
     /// Seconds until `key` may try again, or nil when it is not throttled.
-    public func retryAfter(_ key: String) throws -> TimeInterval? {
+    public func retryAfter(_ key: String) async throws -> TimeInterval? {
         let current = now()
-        let recent = try database.attempts(scope: scope, key: Self.hash(key), since: current.addingTimeInterval(-window))
+        let recent = try await database.attempts(scope: scope, key: Self.hash(key), since: current.addingTimeInterval(-window))
         guard recent.count >= limit, let oldest = recent.oldest else { return nil }
         return max(1, oldest.addingTimeInterval(window).timeIntervalSince(current))
     }
 
     /// Records an attempt (a failed login, or any registration).
-    public func record(_ key: String) throws {
+    public func record(_ key: String) async throws {
         let current = now()
-        try database.recordAttempt(scope: scope, key: Self.hash(key), at: current, forgetBefore: current.addingTimeInterval(-Self.horizon))
+        try await database.recordAttempt(scope: scope, key: Self.hash(key), at: current, forgetBefore: current.addingTimeInterval(-Self.horizon))
     }
 
     /// Forgets the attempts of `key` (after a successful login).
-    public func reset(_ key: String) throws {
-        try database.clearAttempts(scope: scope, key: Self.hash(key))
+    public func reset(_ key: String) async throws {
+        try await database.clearAttempts(scope: scope, key: Self.hash(key))
     }
 
     /// Attempts older than this are deleted whatever their scope (longer than any window).
@@ -55,7 +55,7 @@ public struct AuthThrottles: Sendable {
     public var loginAddress: AttemptThrottle
     public var registerAddress: AttemptThrottle
 
-    public init(database: AppDatabase, config: AppConfig, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any AttemptStore, config: AppConfig, now: @escaping @Sendable () -> Date = { Date() }) {
         loginAccount = AttemptThrottle(database: database, scope: "login-account", limit: config.loginMaxFailures,
                                        window: config.loginWindow, now: now)
         loginAddress = AttemptThrottle(database: database, scope: "login-address", limit: config.loginAddressMaxFailures,

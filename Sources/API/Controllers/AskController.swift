@@ -112,26 +112,26 @@ struct AskController {
         let topK = input.topK ?? 5
         guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
         try throttle(user.id)
-        let (service, collectionID) = try prepare(user: user, collection: input.collection)
+        let (service, collectionID) = try await prepare(user: user, collection: input.collection)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
         guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
             throw APIError.unprocessable("mode must be auto or extractive", code: "invalid_request")
         }
         // An LLM-written answer is a generation: reserved before, kept only if the model wrote it.
         let llm = input.mode != "extractive" && service.usesLLM
-        let reservation = llm ? try reserveGeneration(user.id) : nil
-        let record: @Sendable (AskResult) -> Void = { [dependencies] result in
+        let reservation = await llm ? try reserveGeneration(user.id) : nil
+        let record: @Sendable (AskResult) async -> Void = { [dependencies] result in
             dependencies.metrics.recordAsk(seconds: result.timings.totalMilliseconds / 1000, answerable: result.answer.answerable)
-            if result.mode == "llm" { reservation?.confirm() } else { reservation?.release() }
+            if result.mode == "llm" { await reservation?.confirm() } else { await reservation?.release() }
         }
         if llm && wantsStream {
             return Self.streamLLM { onDelta in
                 do {
                     let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: true, onDelta: onDelta)
-                    record(result)
+                    await record(result)
                     return AskResponse(result)
                 } catch {
-                    reservation?.release()
+                    await reservation?.release()
                     throw error
                 }
             }
@@ -140,17 +140,17 @@ struct AskController {
         do {
             result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm)
         } catch {
-            reservation?.release()
+            await reservation?.release()
             throw error
         }
-        record(result)
+        await record(result)
         let response = AskResponse(result)
         return wantsStream ? try Self.stream(response) : try .json(response)
     }
 
-    private func reserveGeneration(_ userID: Int64) throws -> Quota.Reservation {
+    private func reserveGeneration(_ userID: Int64) async throws -> Quota.Reservation {
         do {
-            return try dependencies.quota.reserve(userID: userID, kind: "answer")
+            return try await dependencies.quota.reserve(userID: userID, kind: "answer")
         } catch let exhausted as Quota.Exhausted {
             throw APIError.tooManyRequests("\(exhausted.description); GET /quota shows your usage", retryAfter: 3600, code: "quota_exhausted")
         }
@@ -271,7 +271,7 @@ struct AskController {
         guard !query.isEmpty, query.count <= 2000 else { throw APIError.unprocessable("q must be 1 to 2,000 characters", code: "invalid_question") }
         let k = try request.queryInt("k", in: 1...100, default: 10)
         try throttle(user.id)
-        let (service, collectionID) = try prepare(user: user, collection: try request.query("collection"))
+        let (service, collectionID) = try await prepare(user: user, collection: try request.query("collection"))
         let start = Date()
         let retrieval = try await service.retriever.retrieve(query, collectionID: collectionID, k: k)
         let results = retrieval.results.enumerated().map { rank, hit in
@@ -292,13 +292,13 @@ struct AskController {
 
     /// The ask service and the user's collection id; 404 for a collection the user lacks,
     /// 503 when the model could not be loaded.
-    private func prepare(user: AuthenticatedUser, collection: String?) throws -> (AskService, Int64) {
+    private func prepare(user: AuthenticatedUser, collection: String?) async throws -> (AskService, Int64) {
         guard let service = dependencies.ask else {
             throw APIError(.serviceUnavailable, code: "model_unavailable",
                            message: "the embedding model is not loaded: \(dependencies.embedderError ?? "unknown reason")")
         }
         let name = collection ?? "default"
-        guard let record = try dependencies.database.collection(userID: user.id, name: name), let id = record.id else {
+        guard let record = try await dependencies.database.collection(userID: user.id, name: name), let id = record.id else {
             throw APIError.notFound("collection \(name) not found")
         }
         return (service, id)

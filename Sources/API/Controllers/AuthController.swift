@@ -6,7 +6,7 @@ import Storage
 
 /// `/auth`: register, login, logout, me.
 struct AuthController {
-    let database: AppDatabase
+    let database: any DataStore
     let tokens: TokenService
     let passwords: PasswordHasher
     let throttles: AuthThrottles
@@ -59,10 +59,10 @@ struct AuthController {
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
         let address = clientAddress(request, context) ?? "-"
-        try refuseIfThrottled(throttles.registerAddress, key: address, context: context,
+        try await refuseIfThrottled(throttles.registerAddress, key: address, context: context,
                               message: "too many registrations from this address", code: "registration_throttled")
         let input = try await request.decodeJSON(Credentials.self, limit: maxBodyBytes)
-        try throttles.registerAddress.record(address)
+        try await throttles.registerAddress.record(address)
         let user = try await AccountService.createUser(
             email: input.email, password: input.password, database: database, passwords: passwords
         )
@@ -77,24 +77,24 @@ struct AuthController {
         let address = clientAddress(request, context) ?? "-"
         let account = "\(email)|\(address)"
         for (throttle, key) in [(throttles.loginAccount, account), (throttles.loginAddress, address)] {
-            try refuseIfThrottled(throttle, key: key, context: context, message: "too many failed logins", code: "login_throttled")
+            try await refuseIfThrottled(throttle, key: key, context: context, message: "too many failed logins", code: "login_throttled")
         }
-        let user = try database.user(email: email)
+        let user = try await database.user(email: email)
         guard await passwords.verify(input.password, hash: user?.passwordHash), let user, let id = user.id else {
-            try throttles.loginAccount.record(account)
-            try throttles.loginAddress.record(address)
+            try await throttles.loginAccount.record(account)
+            try await throttles.loginAddress.record(address)
             context.logger.info("login failed")
             throw APIError(.unauthorized, code: "invalid_credentials", message: "invalid email or password")
         }
-        try throttles.loginAccount.reset(account)
+        try await throttles.loginAccount.reset(account)
         context.logger.info("login succeeded", metadata: ["user_id": "\(id)"])
         return try await session(for: id, email: user.email, status: .ok)
     }
 
     /// 429 with `Retry-After` while `throttle` refuses `key`.
     private func refuseIfThrottled(_ throttle: AttemptThrottle, key: String, context: AppRequestContext, message: String,
-                                   code: String) throws {
-        guard let wait = try throttle.retryAfter(key) else { return }
+                                   code: String) async throws {
+        guard let wait = try await throttle.retryAfter(key) else { return }
         let seconds = Int(wait.rounded(.up))
         context.logger.notice("\(throttle.scope) throttled")
         throw APIError.tooManyRequests("\(message); try again in \(seconds) seconds", retryAfter: seconds, code: code)
@@ -102,14 +102,14 @@ struct AuthController {
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        try database.revokeToken(jti: user.tokenID, userID: user.id, expiresAt: user.tokenExpiresAt)
+        try await database.revokeToken(jti: user.tokenID, userID: user.id, expiresAt: user.tokenExpiresAt)
         context.logger.info("logged out", metadata: ["user_id": "\(user.id)"])
         return Response(status: .noContent)
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireUser()
-        guard let user = try database.user(id: identity.id) else { throw APIError.unauthorized() }
+        guard let user = try await database.user(id: identity.id) else { throw APIError.unauthorized() }
         return try .json(MeResponse(id: identity.id, email: user.email, createdAt: user.createdAt))
     }
 

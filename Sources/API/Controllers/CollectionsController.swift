@@ -27,14 +27,14 @@ struct CollectionsController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let summaries = try dependencies.database.collectionSummaries(userID: user.id)
+        let summaries = try await dependencies.database.collectionSummaries(userID: user.id)
         return try .json(summaries.map { CollectionView(name: $0.name, documents: $0.documents, chunks: $0.chunks, createdAt: $0.createdAt) })
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let name = try context.parameters.decoded("name")
-        guard let id = try dependencies.database.deleteCollection(userID: user.id, name: name) else {
+        guard let id = try await dependencies.database.deleteCollection(userID: user.id, name: name) else {
             throw APIError.notFound("collection \(name) not found")
         }
         dependencies.indexes.drop(collectionID: id)

@@ -66,8 +66,8 @@ struct IngestController {
             include: input.include ?? [], exclude: input.exclude ?? [],
             allowPrivateHosts: dependencies.config.allowPrivateHosts
         )
-        let record = try dependencies.database.ensureCollection(userID: user.id, name: collection)
-        let job = try dependencies.database.createJob(userID: user.id, collectionID: record.id, kind: "ingest", params: parameters.json())
+        let record = try await dependencies.database.ensureCollection(userID: user.id, name: collection)
+        let job = try await dependencies.database.createJob(userID: user.id, collectionID: record.id, kind: "ingest", params: parameters.json())
         runner.wake()
         context.logger.info("ingest queued", metadata: ["job_id": "\(job.id)"])
         return try .json(Accepted(jobID: job.id, status: job.status), status: .accepted)
@@ -75,42 +75,42 @@ struct IngestController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let jobs = try dependencies.database.jobs(userID: user.id)
+        let jobs = try await dependencies.database.jobs(userID: user.id)
         return try .json(try jobs.map(JobView.init))
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try .json(JobView(try job(request, context)))
+        try await .json(JobView(try job(request, context)))
     }
 
     /// The statuses of a job's page log (the `status` filter of `/jobs/{id}/pages`).
     static let pageStatuses = ["fetched", "unchanged", "skipped", "failed", "removed"]
 
     @Sendable func pages(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let job = try job(request, context)
+        let job = try await job(request, context)
         let offset = try request.queryInt("offset", in: 0...Int(Int32.max), default: 0)
         let limit = try request.queryInt("limit", in: 1...500, default: 100)
         let status = try request.query("status")
         if let status, !Self.pageStatuses.contains(status) {
             throw APIError.unprocessable("status must be one of \(Self.pageStatuses.joined(separator: ", "))", code: "invalid_request")
         }
-        let (lines, total) = try dependencies.database.jobPages(jobID: job.id, offset: offset, limit: limit, status: status)
+        let (lines, total) = try await dependencies.database.jobPages(jobID: job.id, offset: offset, limit: limit, status: status)
         return try .json(PagesView(pages: lines.map(PageView.init), total: total, offset: offset, limit: limit))
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.decoded("id")
-        guard let job = try dependencies.database.requestCancel(jobID: id, userID: user.id) else {
+        guard let job = try await dependencies.database.requestCancel(jobID: id, userID: user.id) else {
             throw APIError.notFound("job \(id) not found")
         }
         return try .json(JobView(job), status: .accepted)
     }
 
-    private func job(_ request: Request, _ context: AppRequestContext) throws -> JobRecord {
+    private func job(_ request: Request, _ context: AppRequestContext) async throws -> JobRecord {
         let user = try context.requireUser()
         let id = try context.parameters.decoded("id")
-        guard let job = try dependencies.database.job(id: id, userID: user.id) else { throw APIError.notFound("job \(id) not found") }
+        guard let job = try await dependencies.database.job(id: id, userID: user.id) else { throw APIError.notFound("job \(id) not found") }
         return job
     }
 }

@@ -65,7 +65,7 @@ struct PlansController {
         let plan = try Self.parsePlan(try await Self.planBytes(request, limit: min(dependencies.config.maxBodyBytes, PlanValidator.maxBodyBytes)))
         let id = UUID().uuidString.lowercased()
         let body = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
-        try dependencies.database.createPlan(PlanRecord(id: id, userID: user.id, title: plan.title, body: body, stepCount: plan.steps.count,
+        try await dependencies.database.createPlan(PlanRecord(id: id, userID: user.id, title: plan.title, body: body, stepCount: plan.steps.count,
                                                         createdAt: Date()))
         let created = PlanCreated(planID: id, title: plan.title,
                                   steps: plan.steps.map { StepSummary(id: $0.id, title: $0.title, dependsOn: $0.dependsOn) })
@@ -74,14 +74,14 @@ struct PlansController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return try .json(try dependencies.database.plans(userID: user.id).map {
+        return try await .json(try dependencies.database.plans(userID: user.id).map {
             PlanView(planID: $0.id, title: $0.title, steps: $0.stepCount, createdAt: $0.createdAt, plan: nil)
         })
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let record = try ownedPlan(try context.parameters.decoded("id"), user: user)
+        let record = try await ownedPlan(try context.parameters.decoded("id"), user: user)
         return try .json(PlanView(planID: record.id, title: record.title, steps: record.stepCount, createdAt: record.createdAt,
                                   plan: try? JSONDecoder().decode(Plan.self, from: Data(record.body.utf8))))
     }
@@ -89,12 +89,12 @@ struct PlansController {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.decoded("id")
-        guard try dependencies.database.deletePlan(id: id, userID: user.id) else { throw APIError.notFound("plan \(id) not found") }
+        guard try await dependencies.database.deletePlan(id: id, userID: user.id) else { throw APIError.notFound("plan \(id) not found") }
         return Response(status: .noContent)
     }
 
-    private func ownedPlan(_ id: String, user: AuthenticatedUser) throws -> PlanRecord {
-        guard let record = try dependencies.database.plan(id: id, userID: user.id) else { throw APIError.notFound("plan \(id) not found") }
+    private func ownedPlan(_ id: String, user: AuthenticatedUser) async throws -> PlanRecord {
+        guard let record = try await dependencies.database.plan(id: id, userID: user.id) else { throw APIError.notFound("plan \(id) not found") }
         return record
     }
 
@@ -144,7 +144,7 @@ struct PlansController {
         let plan: Plan
         switch (input.planID, input.plan) {
         case (let id?, nil):
-            let record = try ownedPlan(id, user: user)
+            let record = try await ownedPlan(id, user: user)
             plan = try JSONDecoder().decode(Plan.self, from: Data(record.body.utf8))
         case (nil, let inline?):
             do { try PlanValidator.validate(inline) } catch let error as PlanError { throw APIError.unprocessable(error.description, code: error.code) }
@@ -158,7 +158,7 @@ struct PlansController {
         }
         let state: ExecutionState
         do {
-            state = try service.start(plan: plan, planID: input.planID, workflow: workflow, userID: user.id)
+            state = try await service.start(plan: plan, planID: input.planID, workflow: workflow, userID: user.id)
         } catch let exhausted as Quota.Exhausted {
             throw APIError.tooManyRequests("\(exhausted.description); GET /quota shows your usage", retryAfter: 3600, code: "quota_exhausted")
         }
@@ -200,16 +200,16 @@ struct PlansController {
 
     @Sendable func executions(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return try .json(try dependencies.database.executions(userID: user.id).map { ExecutionView($0, withState: false) })
+        return try await .json(try dependencies.database.executions(userID: user.id).map { ExecutionView($0, withState: false) })
     }
 
     @Sendable func execution(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return try .json(ExecutionView(try ownedExecution(try context.parameters.decoded("id"), user: user), withState: true))
+        return try await .json(ExecutionView(try ownedExecution(try context.parameters.decoded("id"), user: user), withState: true))
     }
 
-    private func ownedExecution(_ id: String, user: AuthenticatedUser) throws -> ExecutionRecord {
-        guard let record = try dependencies.database.execution(id: id, userID: user.id) else {
+    private func ownedExecution(_ id: String, user: AuthenticatedUser) async throws -> ExecutionRecord {
+        guard let record = try await dependencies.database.execution(id: id, userID: user.id) else {
             throw APIError.notFound("execution \(id) not found")
         }
         return record
@@ -220,13 +220,13 @@ struct PlansController {
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.decoded("id")
-        _ = try ownedExecution(id, user: user)
+        _ = try await ownedExecution(id, user: user)
         let database = dependencies.database
         return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { writer in
             var last: Date?
             let deadline = Date().addingTimeInterval(3600)
             while Date() < deadline {
-                guard let record = try database.execution(id: id, userID: user.id) else { break }
+                guard let record = try await database.execution(id: id, userID: user.id) else { break }
                 if record.updatedAt != last {
                     last = record.updatedAt
                     try await writer.write(ServerSentEvents.event("state", ExecutionView(record, withState: true)))
@@ -245,7 +245,7 @@ struct PlansController {
 
     @Sendable func quota(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return try .json(try dependencies.quota.usage(userID: user.id))
+        return try await .json(try dependencies.quota.usage(userID: user.id))
     }
 
     /// Configured providers: name, model, roles and circuit state. Where they run (base URLs)

@@ -5,7 +5,7 @@ import Storage
 
 /// Unauthenticated operational routes: liveness, readiness, metrics and the API description.
 struct SystemController {
-    let database: AppDatabase
+    let database: any StoreHealth
     let metrics: AppMetrics
     let version: String
 
@@ -20,14 +20,14 @@ struct SystemController {
             try Response.json(Status(status: "ok", version: version))
         }
         router.get("ready") { _, _ in
-            let ok = database.ping()
+            let ok = await database.ping()
             return try Response.json(
                 Status(status: ok ? "ready" : "unavailable", version: version, database: ok ? "ok" : "unreachable"),
                 status: ok ? .ok : .serviceUnavailable
             )
         }
         router.get("metrics") { _, _ in
-            if let stats = try? database.operationalCounts() {
+            if let stats = try? await database.operationalCounts() {
                 metrics.updateGauges(queuedJobs: stats.queuedJobs, runningJobs: stats.runningJobs, vectors: stats.chunks)
             }
             var headers = HTTPFields()

@@ -1,0 +1,253 @@
+import Foundation
+
+// What the layers above `Storage` may ask of the database, one protocol per kind of caller
+// (STYLE.md § Storage with two backends). `AppDatabase` (SQLite through GRDB) implements
+// every one; callers hold the narrowest composition they need and never a concrete backend,
+// so no SQL — and no SQL dialect — leaves this module. Every method may suspend: a backend
+// behind a network connection does.
+
+/// Accounts (emails unique case-insensitively, stored lowercased).
+public protocol AccountStore: Sendable {
+    /// Throws `StorageError.emailTaken` when the email (any case) exists.
+    func createUser(email: String, passwordHash: String, at date: Date) async throws -> UserRecord
+    func user(email: String) async throws -> UserRecord?
+    func user(id: Int64) async throws -> UserRecord?
+    /// Every user, oldest first.
+    func users() async throws -> [UserRecord]
+}
+
+/// Log-out: revoked JWT ids, kept until the token would have expired anyway.
+public protocol TokenRevocationStore: Sendable {
+    func revokeToken(jti: String, userID: Int64, expiresAt: Date, at date: Date) async throws
+    func isTokenRevoked(jti: String) async throws -> Bool
+    func purgeExpiredRevocations(before date: Date) async throws -> Int
+}
+
+/// Attempts counted by the login and registration throttles (shared by every server).
+public protocol AttemptStore: Sendable {
+    func recordAttempt(scope: String, key: String, at date: Date, forgetBefore: Date) async throws
+    func attempts(scope: String, key: String, since date: Date) async throws -> AttemptWindow
+    func clearAttempts(scope: String, key: String) async throws
+}
+
+/// Collections: a user's named sets of documents.
+public protocol CollectionStore: Sendable {
+    func collection(userID: Int64, name: String) async throws -> CollectionRecord?
+    func collection(id: Int64) async throws -> CollectionRecord?
+    /// The user's collection `name`, created when missing.
+    func ensureCollection(userID: Int64, name: String, at date: Date) async throws -> CollectionRecord
+    func collections(userID: Int64) async throws -> [CollectionRecord]
+    /// The user's collections with document and chunk counts, by name.
+    func collectionSummaries(userID: Int64) async throws -> [CollectionSummary]
+    /// Deletes the collection and everything in it; its id, or nil when it does not exist.
+    @discardableResult
+    func deleteCollection(userID: Int64, name: String) async throws -> Int64?
+    func allCollectionIDs() async throws -> [Int64]
+    /// Every collection with its owner's email (maintenance commands).
+    func allCollections() async throws -> [(collection: CollectionRecord, email: String)]
+}
+
+/// Documents and their chunks (text, layout and vector): the write path's target and the
+/// source of truth every index is derived from.
+public protocol DocumentStore: Sendable {
+    func document(collectionID: Int64, url: String) async throws -> DocumentRecord?
+    /// Another document of the collection with the same content (a duplicate under another URL).
+    func document(collectionID: Int64, contentHash: String, excludingURL url: String) async throws -> DocumentRecord?
+    /// Stores a page and replaces its chunks in one transaction.
+    func storePage(_ document: DocumentRecord, chunks: [NewChunk]) async throws -> (documentID: Int64, removed: [Int64], added: [Int64])
+    /// Records a conditional re-fetch that found the page unchanged.
+    func touchDocument(id: Int64, fetchedAt: Date, etag: String?, lastModified: String?, links: [String]?) async throws
+    /// Deletes a page; the ids of its chunks.
+    func deleteDocument(collectionID: Int64, url: String) async throws -> [Int64]
+    func counts(collectionID: Int64) async throws -> (documents: Int, chunks: Int)
+    func chunkIDs(collectionID: Int64) async throws -> [Int64]
+    /// Up to `limit` chunks of the collection with ids above `after`, in id order, with their
+    /// vectors (row-major); chunks without a vector of `dimension` floats are skipped.
+    func chunkVectorBatch(collectionID: Int64, dimension: Int, after: Int64, limit: Int) async throws -> (ids: [Int64], vectors: [Float])
+    /// The stored vectors of chunks `ids` that exist (ids in the order found, row-major vectors).
+    func chunkVectors(ids: [Int64], dimension: Int) async throws -> (ids: [Int64], vectors: [Float])
+    /// Chunks by id with their document's URL and title, in the order of `ids`, limited to one
+    /// collection (ids from elsewhere are ignored).
+    func chunks(ids: [Int64], collectionID: Int64) async throws -> [StoredChunk]
+}
+
+extension DocumentStore {
+    /// Calls `body` with batches of (ids, row-major vectors) of every chunk of the collection,
+    /// in id order (index rebuilds).
+    public func forEachChunkVectorBatch(collectionID: Int64, dimension: Int, batchSize: Int = 8192,
+                                        _ body: (_ ids: [Int64], _ vectors: [Float]) throws -> Void) async throws {
+        var after: Int64 = 0
+        while true {
+            let (ids, vectors) = try await chunkVectorBatch(collectionID: collectionID, dimension: dimension, after: after, limit: batchSize)
+            guard let last = ids.last else { return }
+            try body(ids, vectors)
+            after = last
+        }
+    }
+}
+
+/// Lexical (BM25) retrieval and the term statistics answers and abstention rely on. Words
+/// are matched as the index tokenizes them (folded, lowercased, Porter-stemmed); a term of
+/// several words is a phrase.
+public protocol LexicalSearch: Sendable {
+    /// The collection's chunks matching any of `terms`, best first, with their BM25 score
+    /// (higher is better; title and heading matches weighted by `weights`).
+    func searchFullText(collectionID: Int64, terms: [String], limit: Int, weights: FullTextWeights) async throws -> [(id: Int64, score: Double)]
+    /// How many chunks (of every collection) contain each word; a word that is several tokens
+    /// counts its rarest one, a word that is no token at all is left out.
+    func termChunkCounts(_ words: [String]) async throws -> [String: Int]
+    func collectionContains(collectionID: Int64, word: String) async throws -> Bool
+    /// Whether any chunk of the documents `documentIDs` (or their titles) contains `word`.
+    func documentsContain(documentIDs: [Int64], word: String) async throws -> Bool
+    /// Whether the index (any collection) holds a term starting like `word`'s stem minus its
+    /// last `slack` letters and no shorter than `minimumPrefix` (a spelling variant).
+    func vocabularyHasVariant(of word: String, slack: Int, minimumPrefix: Int) async throws -> Bool
+}
+
+/// Ingest jobs: a durable queue claimed by workers with heartbeats, plus each job's page log.
+public protocol JobQueue: Sendable {
+    func createJob(userID: Int64, collectionID: Int64?, kind: String, params: String, at date: Date) async throws -> JobRecord
+    func job(id: String, userID: Int64) async throws -> JobRecord?
+    func job(id: String) async throws -> JobRecord?
+    func jobs(userID: Int64, limit: Int) async throws -> [JobRecord]
+    /// Claims the oldest queued job, or a running one whose heartbeat is older than
+    /// `staleBefore` (its worker died), at most `maxAttempts` times.
+    func claimNextJob(worker: String, staleBefore: Date, maxAttempts: Int, now: Date) async throws -> JobRecord?
+    func requeueJobs(ofWorkerOtherThan worker: String, staleBefore: Date) async throws -> Int
+    /// Records progress; false when the job is no longer this worker's (or was cancelled).
+    func heartbeat(jobID: String, worker: String, progress: JobProgress, now: Date) async throws -> Bool
+    func startJob(id: String, worker: String, now: Date) async throws
+    func finishJob(id: String, status: String, error: String?, progress: JobProgress, now: Date) async throws
+    func requestCancel(jobID: String, userID: Int64, now: Date) async throws -> JobRecord?
+    func appendJobPages(_ entries: [JobPageRecord]) async throws
+    func clearJobPages(jobID: String) async throws
+    func jobPages(jobID: String, offset: Int, limit: Int, status: String?) async throws -> (pages: [JobPageRecord], total: Int)
+}
+
+/// Stored plans and their executions.
+public protocol PlanStore: Sendable {
+    func createPlan(_ plan: PlanRecord) async throws
+    func plan(id: String, userID: Int64) async throws -> PlanRecord?
+    func plans(userID: Int64) async throws -> [PlanRecord]
+    func deletePlan(id: String, userID: Int64) async throws -> Bool
+    func createExecution(_ execution: ExecutionRecord) async throws
+    func updateExecution(id: String, status: String, error: String?, state: String, finished: Bool, at date: Date) async throws
+    func execution(id: String, userID: Int64) async throws -> ExecutionRecord?
+    func executions(userID: Int64, limit: Int) async throws -> [ExecutionRecord]
+    /// Marks executions left running by a stopped server as failed.
+    func failInterruptedExecutions(reason: String, at date: Date) async throws
+}
+
+/// The LLM completion cache (exact keys and semantic neighbours), scoped per user.
+public protocol CompletionCacheStore: Sendable {
+    func cachedCompletion(key: String, userID: Int64, now: Date) async throws -> CachedCompletion?
+    func semanticCacheEntries(userID: Int64, scope: String, provider: String, model: String, limit: Int, now: Date) async throws -> [CachedCompletion]
+    func storeCompletion(key: String, userID: Int64, scope: String, provider: String, model: String, result: String,
+                         embedding: [Float]?, ttl: TimeInterval, now: Date) async throws
+}
+
+/// Per-user generation quota: reservations are atomic, so concurrent requests cannot overrun it.
+public protocol GenerationQuotaStore: Sendable {
+    func generationsUsed(userID: Int64) async throws -> Int
+    /// A reservation id, or nil when the user has `limit` generations already.
+    func reserveGeneration(userID: Int64, kind: String, limit: Int, at date: Date) async throws -> Int64?
+    func confirmGeneration(id: Int64) async throws
+    func releaseGeneration(id: Int64) async throws
+    func releasePendingGenerations() async throws
+}
+
+/// Health and operational counts.
+public protocol StoreHealth: Sendable {
+    /// Whether the database answers a trivial query (the readiness probe).
+    func ping() async -> Bool
+    /// Queued and running jobs, stored chunks (the metrics endpoint).
+    func operationalCounts() async throws -> (queuedJobs: Int, runningJobs: Int, chunks: Int)
+}
+
+/// Everything a server or CLI command built on one database may use.
+public typealias DataStore = AccountStore & TokenRevocationStore & AttemptStore & CollectionStore & DocumentStore
+    & LexicalSearch & JobQueue & PlanStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
+
+extension AppDatabase: AccountStore, TokenRevocationStore, AttemptStore, CollectionStore, DocumentStore, LexicalSearch,
+    JobQueue, PlanStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
+
+// The usual arguments, so callers need not pass the clock or a limit each time.
+extension AccountStore {
+    public func createUser(email: String, passwordHash: String) async throws -> UserRecord {
+        try await createUser(email: email, passwordHash: passwordHash, at: Date())
+    }
+}
+
+extension TokenRevocationStore {
+    public func revokeToken(jti: String, userID: Int64, expiresAt: Date) async throws {
+        try await revokeToken(jti: jti, userID: userID, expiresAt: expiresAt, at: Date())
+    }
+}
+
+extension CollectionStore {
+    public func ensureCollection(userID: Int64, name: String) async throws -> CollectionRecord {
+        try await ensureCollection(userID: userID, name: name, at: Date())
+    }
+}
+
+extension LexicalSearch {
+    public func searchFullText(collectionID: Int64, terms: [String], limit: Int) async throws -> [(id: Int64, score: Double)] {
+        try await searchFullText(collectionID: collectionID, terms: terms, limit: limit, weights: FullTextWeights())
+    }
+
+    public func vocabularyHasVariant(of word: String) async throws -> Bool {
+        try await vocabularyHasVariant(of: word, slack: 2, minimumPrefix: 5)
+    }
+}
+
+extension JobQueue {
+    public func createJob(userID: Int64, collectionID: Int64?, kind: String, params: String) async throws -> JobRecord {
+        try await createJob(userID: userID, collectionID: collectionID, kind: kind, params: params, at: Date())
+    }
+
+    public func jobs(userID: Int64) async throws -> [JobRecord] { try await jobs(userID: userID, limit: 100) }
+
+    public func claimNextJob(worker: String, staleBefore: Date, maxAttempts: Int = 5) async throws -> JobRecord? {
+        try await claimNextJob(worker: worker, staleBefore: staleBefore, maxAttempts: maxAttempts, now: Date())
+    }
+
+    public func heartbeat(jobID: String, worker: String, progress: JobProgress) async throws -> Bool {
+        try await heartbeat(jobID: jobID, worker: worker, progress: progress, now: Date())
+    }
+
+    public func startJob(id: String, worker: String) async throws { try await startJob(id: id, worker: worker, now: Date()) }
+
+    public func finishJob(id: String, status: String, error: String?, progress: JobProgress) async throws {
+        try await finishJob(id: id, status: status, error: error, progress: progress, now: Date())
+    }
+
+    public func requestCancel(jobID: String, userID: Int64) async throws -> JobRecord? {
+        try await requestCancel(jobID: jobID, userID: userID, now: Date())
+    }
+
+    public func jobPages(jobID: String, offset: Int, limit: Int) async throws -> (pages: [JobPageRecord], total: Int) {
+        try await jobPages(jobID: jobID, offset: offset, limit: limit, status: nil)
+    }
+}
+
+extension PlanStore {
+    public func updateExecution(id: String, status: String, error: String?, state: String, finished: Bool) async throws {
+        try await updateExecution(id: id, status: status, error: error, state: state, finished: finished, at: Date())
+    }
+
+    public func executions(userID: Int64) async throws -> [ExecutionRecord] { try await executions(userID: userID, limit: 50) }
+
+    public func failInterruptedExecutions(reason: String) async throws { try await failInterruptedExecutions(reason: reason, at: Date()) }
+}
+
+extension CompletionCacheStore {
+    public func cachedCompletion(key: String, userID: Int64) async throws -> CachedCompletion? {
+        try await cachedCompletion(key: key, userID: userID, now: Date())
+    }
+}
+
+extension GenerationQuotaStore {
+    public func reserveGeneration(userID: Int64, kind: String, limit: Int) async throws -> Int64? {
+        try await reserveGeneration(userID: userID, kind: kind, limit: limit, at: Date())
+    }
+}
