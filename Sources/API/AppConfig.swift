@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import PlanFormat
+import Storage
+import TextKit
 
 /// Server configuration, from environment variables (`NEX_*`) with command-line overrides.
 /// Every variable is listed in README.md § Configuration and `deployment/.env.example`.
@@ -11,6 +13,8 @@ public struct AppConfig: Sendable {
     public var port = 8000
     /// Where the database, secret, models and indexes live (`NEX_DATA_DIR`).
     public var dataDirectory = "Data"
+    /// A PostgreSQL database instead of SQLite in the data directory (`NEX_DATABASE_URL`).
+    public var databaseURL: DatabaseURL?
     /// Static web UI folder served at `/` (`NEX_WEB_DIR`); nil serves no UI.
     public var webDirectory: String? = "Web"
     /// HS256 signing secret (`NEX_JWT_SECRET`, ≥ 32 bytes); nil generates one into the data dir.
@@ -84,8 +88,22 @@ public struct AppConfig: Sendable {
 
     public var providersFile: String { providersFileOverride ?? (dataDirectory as NSString).appendingPathComponent("providers.json") }
 
-    /// Where vector index generations live.
-    public var indexDirectory: String { (dataDirectory as NSString).appendingPathComponent("index") }
+    /// Where vector index generations live. An index is derived from one database: a
+    /// PostgreSQL database gets its own folder (named by a hash of its host, port and name), so
+    /// switching backends never mixes chunk ids.
+    public var indexDirectory: String {
+        guard let url = databaseURL else { return (dataDirectory as NSString).appendingPathComponent("index") }
+        let name = "index-pg-" + ContentHash.sha256("\(url.endpoint)/\(url.database)").prefix(12)
+        return (dataDirectory as NSString).appendingPathComponent(name)
+    }
+
+    /// Opens the configured database: PostgreSQL when `databaseURL` is set, else SQLite in
+    /// the data directory.
+    public func openDatabase(logger: Logger = Logger(label: "nextraction.storage")) async throws -> any DataStore {
+        if let databaseURL { return try await PostgresStore.connect(databaseURL, logger: logger) }
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        return try AppDatabase.open(path: databasePath)
+    }
 
     /// The embedding model folder.
     public var modelDirectory: String {
@@ -99,6 +117,7 @@ public struct AppConfig: Sendable {
         config.host = env.string("NEX_HOST") ?? config.host
         config.port = try env.int("NEX_PORT", in: 0...65535) ?? config.port
         config.dataDirectory = env.string("NEX_DATA_DIR") ?? config.dataDirectory
+        if let url = env.string("NEX_DATABASE_URL"), !url.isEmpty { config.databaseURL = try Self.databaseURL(url) }
         if let web = env.string("NEX_WEB_DIR") { config.webDirectory = web.isEmpty ? nil : web }
         config.jwtSecret = env.string("NEX_JWT_SECRET")
         config.tokenTTL = try env.duration("NEX_TOKEN_TTL") ?? config.tokenTTL
@@ -159,6 +178,19 @@ public struct AppConfig: Sendable {
 }
 
 /// A configuration value that cannot be used; the message names the variable.
+extension AppConfig {
+    /// Parses a database URL; the error names what is wrong, never the password.
+    public static func databaseURL(_ text: String) throws -> DatabaseURL {
+        do {
+            return try DatabaseURL(text)
+        } catch let error as StorageError {
+            let masked = (try? NSRegularExpression(pattern: "://([^:/@]*):[^@]*@"))
+                .map { $0.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "://$1:***@") } ?? "…"
+            throw ConfigError.invalid(name: "NEX_DATABASE_URL", value: masked, expected: "\(error)")
+        }
+    }
+}
+
 public enum ConfigError: Error, CustomStringConvertible {
     case invalid(name: String, value: String, expected: String)
 

@@ -41,7 +41,7 @@ public struct AppDependencies: Sendable {
         embedder injected: (any Embedder)? = nil, logger: Logger = Logger(label: "nextraction")
     ) async throws -> AppDependencies {
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        let database = try AppDatabase.open(path: config.databasePath)
+        let database = try await config.openDatabase(logger: logger)
         let secret = try TokenService.loadSecret(explicit: config.jwtSecret, dataDirectory: config.dataDirectory)
         var embedder = injected
         var embedderError: String?
@@ -72,7 +72,7 @@ public struct AppDependencies: Sendable {
             logger.info("LLM provider", metadata: provider.mapValues { .string($0) })
         }
         try await database.failInterruptedExecutions(reason: "the server stopped while the plan was running")
-        try database.releasePendingGenerations()
+        try await database.releasePendingGenerations()
         let retriever = embedder.map { Retriever(database: database, embedder: $0, indexes: indexes) }
         let executions = config.executionService(database: database, router: router, retriever: retriever, embedder: embedder,
                                                  logger: logger)

@@ -10,7 +10,12 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     /// The disk holding the database is full (SQLite could not write).
     case full
-    /// Any other database failure, with SQLite's message.
+    /// The database server cannot be reached (PostgreSQL down, refused, timed out): the
+    /// message names host and port, never the password.
+    case unavailable(String)
+    /// A database URL that cannot be used (`NEX_DATABASE_URL`).
+    case invalidURL(String)
+    /// Any other database failure, with the database's message.
     case database(String)
 
     public var description: String {
@@ -19,11 +24,13 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case .duplicate(let what): return "\(what) already exists"
         case .notFound(let what): return "\(what) not found"
         case .full: return "the disk is full: the database could not be written"
+        case .unavailable(let message): return "database unavailable: \(message)"
+        case .invalidURL(let message): return "invalid database URL: \(message)"
         case .database(let message): return "database error: \(message)"
         }
     }
 
-    /// Maps a GRDB error to a `StorageError` (the one place this happens).
+    /// Maps a GRDB error to a `StorageError` (the one place this happens for SQLite).
     static func wrap(_ error: any Error) -> StorageError {
         if let storage = error as? StorageError { return storage }
         if let database = error as? DatabaseError {

@@ -20,6 +20,7 @@ public protocol AccountStore: Sendable {
 public protocol TokenRevocationStore: Sendable {
     func revokeToken(jti: String, userID: Int64, expiresAt: Date, at date: Date) async throws
     func isTokenRevoked(jti: String) async throws -> Bool
+    @discardableResult
     func purgeExpiredRevocations(before date: Date) async throws -> Int
 }
 
@@ -58,6 +59,7 @@ public protocol DocumentStore: Sendable {
     /// Records a conditional re-fetch that found the page unchanged.
     func touchDocument(id: Int64, fetchedAt: Date, etag: String?, lastModified: String?, links: [String]?) async throws
     /// Deletes a page; the ids of its chunks.
+    @discardableResult
     func deleteDocument(collectionID: Int64, url: String) async throws -> [Int64]
     func counts(collectionID: Int64) async throws -> (documents: Int, chunks: Int)
     func chunkIDs(collectionID: Int64) async throws -> [Int64]
@@ -113,8 +115,10 @@ public protocol JobQueue: Sendable {
     /// Claims the oldest queued job, or a running one whose heartbeat is older than
     /// `staleBefore` (its worker died), at most `maxAttempts` times.
     func claimNextJob(worker: String, staleBefore: Date, maxAttempts: Int, now: Date) async throws -> JobRecord?
+    @discardableResult
     func requeueJobs(ofWorkerOtherThan worker: String, staleBefore: Date) async throws -> Int
     /// Records progress; false when the job is no longer this worker's (or was cancelled).
+    @discardableResult
     func heartbeat(jobID: String, worker: String, progress: JobProgress, now: Date) async throws -> Bool
     func startJob(id: String, worker: String, now: Date) async throws
     func finishJob(id: String, status: String, error: String?, progress: JobProgress, now: Date) async throws
@@ -211,6 +215,7 @@ extension JobQueue {
         try await claimNextJob(worker: worker, staleBefore: staleBefore, maxAttempts: maxAttempts, now: Date())
     }
 
+    @discardableResult
     public func heartbeat(jobID: String, worker: String, progress: JobProgress) async throws -> Bool {
         try await heartbeat(jobID: jobID, worker: worker, progress: progress, now: Date())
     }

@@ -6,8 +6,14 @@
 /// returned unchanged. Pure and thread-safe.
 public enum PorterStemmer {
     public static func stem(_ word: String) -> String {
+        stem(word, lettersOnly: true)
+    }
+
+    /// `lettersOnly` false stems any word of 3 to 64 bytes, non-ASCII bytes counting as
+    /// consonants, as SQLite FTS5's `porter` tokenizer does ("straße" → "straß").
+    public static func stem(_ word: String, lettersOnly: Bool) -> String {
         var letters = Array(word.utf8)
-        guard letters.count >= 3, letters.count <= 64, letters.allSatisfy({ $0 >= 97 && $0 <= 122 }) else { return word }
+        guard letters.count >= 3, letters.count <= 64, !lettersOnly || letters.allSatisfy({ $0 >= 97 && $0 <= 122 }) else { return word }
         var w = Word(letters: letters)
         w.step1ab()
         w.step1c()

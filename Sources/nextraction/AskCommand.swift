@@ -40,7 +40,7 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let services = try LocalServices(data: data, model: model)
+        let services = try await LocalServices(data: data, model: model)
         let id = try await services.collectionID(named: collection, owner: user)
         let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes),
                                  router: try services.router())

@@ -53,7 +53,7 @@ struct EvalSiteCommand: AsyncParsableCommand {
             items.append(item)
         }
         guard !items.isEmpty else { throw CLIError("\(file) has no questions") }
-        let services = try LocalServices(data: data, model: model)
+        let services = try await LocalServices(data: data, model: model)
         let id = try await services.collectionID(named: collection, owner: user)
         let configuration = try settings.apply(to: RetrievalConfiguration())
         let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes,

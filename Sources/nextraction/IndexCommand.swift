@@ -38,7 +38,7 @@ struct IndexCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let services = try LocalServices(data: data, model: model)
+            let services = try await LocalServices(data: data, model: model)
             let targets = try await services.database.allCollections().filter { entry in
                 (collection == nil || entry.collection.name == collection) && (user == nil || entry.email == user?.lowercased())
             }
@@ -60,7 +60,7 @@ struct IndexCommand: AsyncParsableCommand {
         @OptionGroup var model: ModelOptions
 
         func run() async throws {
-            let services = try LocalServices(data: data, model: model)
+            let services = try await LocalServices(data: data, model: model)
             var table = TextTable(["owner", "collection", "kind", "vectors", "chunks in SQLite", "consistent"])
             for (record, email) in try await services.database.allCollections() {
                 guard let id = record.id else { continue }

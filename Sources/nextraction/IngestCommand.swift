@@ -52,7 +52,7 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let services = try LocalServices(data: data, model: model)
+        let services = try await LocalServices(data: data, model: model)
         let owner = try await services.user(email: user)
         let start: URL
         do {

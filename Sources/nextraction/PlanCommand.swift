@@ -71,7 +71,7 @@ struct PlanCommand: AsyncParsableCommand {
             if let collection {
                 for index in plan.steps.indices where plan.steps[index].context != nil { plan.steps[index].context?.collection = collection }
             }
-            let services = try LocalServices(data: data, model: model)
+            let services = try await LocalServices(data: data, model: model)
             let owner = try await services.user(email: user)
             guard let ownerID = owner.id else { throw CLIError("no account") }
             let router = try services.router()

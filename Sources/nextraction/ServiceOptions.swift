@@ -16,9 +16,9 @@ struct LocalServices {
     let embedder: MiniLMEmbedder
     let indexes: IndexRegistry
 
-    init(data: DataOptions, model: ModelOptions) throws {
+    init(data: DataOptions, model: ModelOptions) async throws {
         config = try data.config()
-        database = try AppDatabase.open(path: config.databasePath)
+        database = try await config.openDatabase()
         embedder = try model.embedder(config: config)
         indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder.dimension, database: database)
     }

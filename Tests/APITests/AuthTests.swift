@@ -115,7 +115,7 @@ struct PasswordRuleTests {
             // An account whose hash was made from a NUL-prefixed password (registration refuses
             // those now; an older account might have one): the empty password must not open it.
             let hash = await dependencies.passwords.hash("\u{0}aaaaaaaaaa")
-            _ = try dependencies.database.createUser(email: "nul@example.com", passwordHash: hash)
+            _ = try await dependencies.database.createUser(email: "nul@example.com", passwordHash: hash)
             for password in ["", "\u{0}aaaaaaaaaa", "\u{0}"] {
                 #expect(try await api.post("/auth/login", json: ["email": "nul@example.com", "password": password]).status == 401)
             }
@@ -165,28 +165,28 @@ struct LoginThrottleTests {
     }
 
     @Test("refuses after N attempts, frees the key when the oldest leaves the window, reset clears it; kept in SQLite")
-    func window() throws {
+    func window() async throws {
         let clock = ManualClock()
         let directory = try TemporaryDirectory()
         let path = directory.appending("throttle.sqlite")
         let throttle = AttemptThrottle(database: try AppDatabase.open(path: path), scope: "login-account", limit: 3, window: 300) { clock.now }
         for _ in 0..<3 {
-            #expect(try throttle.retryAfter("k") == nil)
-            try throttle.record("k")
+            #expect(try await throttle.retryAfter("k") == nil)
+            try await throttle.record("k")
             clock.now += 10
         }
         // Oldest failure at t0, now t0+30: wait until t0+300. Another process sees the same.
-        #expect(try throttle.retryAfter("k") == 270)
+        #expect(try await throttle.retryAfter("k") == 270)
         let reopened = AttemptThrottle(database: try AppDatabase.open(path: path), scope: "login-account", limit: 3, window: 300) { clock.now }
-        #expect(try reopened.retryAfter("k") == 270)
-        #expect(try throttle.retryAfter("other") == nil)
+        #expect(try await reopened.retryAfter("k") == 270)
+        #expect(try await throttle.retryAfter("other") == nil)
         let otherScope = AttemptThrottle(database: try AppDatabase.open(path: path), scope: "login-address", limit: 3, window: 300) { clock.now }
-        #expect(try otherScope.retryAfter("k") == nil)
+        #expect(try await otherScope.retryAfter("k") == nil)
         clock.now += 271
-        #expect(try throttle.retryAfter("k") == nil)
-        try throttle.record("k")
-        try throttle.reset("k")
-        #expect(try throttle.retryAfter("k") == nil)
+        #expect(try await throttle.retryAfter("k") == nil)
+        try await throttle.record("k")
+        try await throttle.reset("k")
+        #expect(try await throttle.retryAfter("k") == nil)
     }
 }
 

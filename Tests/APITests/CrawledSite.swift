@@ -40,8 +40,8 @@ actor CrawledSite {
         defer { site.stop() }
         let directory = try TemporaryDirectory(prefix: "\(name)-data")
         let database = try AppDatabase.open(path: directory.appending("nextraction.sqlite"))
-        let user = try database.createUser(email: email, passwordHash: await PasswordHasher(cost: 4).hash("correct horse battery"))
-        let collection = try database.ensureCollection(userID: user.id!, name: name).id!
+        let user = try await database.createUser(email: email, passwordHash: await PasswordHasher(cost: 4).hash("correct horse battery"))
+        let collection = try await database.ensureCollection(userID: user.id!, name: name).id!
         let embedder = try TestModel.embedder()
         let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
         let environment = IngestEnvironment(database: database, embedder: embedder, indexes: indexes,

@@ -18,7 +18,7 @@ struct InputHandlingTests {
         try await withTestServer(embedder: try TestModel.embedder()) { api, dependencies in
             let user = try await api.registered(email: "names@example.com")
             let id = try await userID(user)
-            for name in ["my docs", "ünïcødé", "a+b"] { _ = try dependencies.database.ensureCollection(userID: id, name: name) }
+            for name in ["my docs", "ünïcødé", "a+b"] { _ = try await dependencies.database.ensureCollection(userID: id, name: name) }
             // Form encoding: `my+docs` and `my%20docs` name the same collection; `a%2Bb` is "a+b".
             for collection in ["my+docs", "my%20docs", "a%2Bb"] {
                 let search = try await user.get("/search?q=roses&collection=\(collection)")
@@ -38,7 +38,7 @@ struct InputHandlingTests {
         try await withTestServer(embedder: try TestModel.embedder()) { api, dependencies in
             let user = try await api.registered(email: "numbers@example.com")
             let id = try await userID(user)
-            let collection = try dependencies.database.ensureCollection(userID: id, name: "default")
+            let collection = try await dependencies.database.ensureCollection(userID: id, name: "default")
             for (path, body) in [("/ask", #"{"question": "roses?", "top_k": 1e30}"#), ("/ask", #"{"question": "roses?", "top_k": 2.5}"#),
                                  ("/ingest", #"{"url": "https://example.com/", "max_pages": 1e300}"#),
                                  ("/plans", #"{"title": "t", "steps": [{"id": "a", "prompt": "x", "max_tokens": 1e30}]}"#)] {
@@ -51,7 +51,7 @@ struct InputHandlingTests {
             #expect(try await user.request("POST", "/ask", rawBody: Data("[1, 2]".utf8)).status == 422)
             #expect(try await user.request("POST", "/ask", rawBody: Data("{\"question\": ".utf8)).errorCode == "invalid_json")
 
-            let job = try dependencies.database.createJob(userID: id, collectionID: collection.id, kind: "ingest", params: "{}")
+            let job = try await dependencies.database.createJob(userID: id, collectionID: collection.id, kind: "ingest", params: "{}")
             for query in ["limit=-1452871", "limit=0", "limit=501", "offset=-1", "limit=ten", "status=bogus"] {
                 let reply = try await user.get("/jobs/\(job.id)/pages?\(query)")
                 #expect(reply.status == 422, "\(query): \(reply.text)")

@@ -78,7 +78,7 @@ struct QuotaTests {
         await granted[1].confirm()
         #expect(try await quota.usage(userID: user.id!).remaining == 1)
         let again = try await quota.reserve(userID: user.id!, kind: "answer")
-        #expect(throws: Quota.Exhausted.self) { try quota.reserve(userID: user.id!, kind: "answer") }
+        await #expect(throws: Quota.Exhausted.self) { try await quota.reserve(userID: user.id!, kind: "answer") }
         await again.confirm()
         await granted[0].confirm()                       // confirming a released reservation changes nothing
         #expect(try await quota.usage(userID: user.id!).used == 3)

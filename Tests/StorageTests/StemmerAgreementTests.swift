@@ -44,4 +44,28 @@ struct StemmerAgreementTests {
         // Short words, digits and non-ASCII pass through.
         #expect(PorterStemmer.stem("is") == "is" && PorterStemmer.stem("utf8") == "utf8" && PorterStemmer.stem("café") == "café")
     }
+
+    /// Texts of the kinds pages hold: code names, versions, punctuation, accents, other scripts.
+    static let texts = [
+        "The lru_cache() decorator wraps a function with a memoizing callable (Python 3.11).",
+        "Configuring GIT_DIR: set core.bare=true; see git-config(1) & gc.auto = 6700.",
+        "Café Müller's naïve résumé — Ærøskøbing, Straße, ÉCOLE, coöperate, e\u{301}te\u{301}",
+        "Σίσυφος и Москва: 東京タワー 2024年, x² + y₂ = ½, ＡＢＣ full-width",
+        "Tabs\tand\nnewlines, URLs https://example.com/a_b?c=d#e and e-mail a.b@c.de",
+        "In the 1990s x86s ran utf8s; 3rd-party v2ed builds, SHA256es and 0x1Fs",
+        "",
+        "   ...   ",
+    ]
+
+    @Test("FullTextTokenizer makes the tokens SQLite FTS5's porter unicode61 remove_diacritics 2 makes")
+    func tokenizerAgreesWithSQLite() throws {
+        let database = try DatabaseQueue()
+        try database.read { db in
+            let tokenizer = try db.makeTokenizer(FTS5TokenizerDescriptor(components: ["porter", "unicode61", "remove_diacritics", "2"]))
+            for text in Self.texts + [Self.words.joined(separator: " ")] {
+                let sqlite = try tokenizer.tokenize(document: text).map(\.token)
+                #expect(FullTextTokenizer.tokens(text) == sqlite, "\(text)")
+            }
+        }
+    }
 }

@@ -37,7 +37,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .notFound(let what): return .notFound("\(what) not found")
             case .full:
                 return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: "the server's disk is full; nothing was changed")
-            case .database: return .internalError
+            case .unavailable:
+                return APIError(.serviceUnavailable, code: "database_unavailable", message: "the database is unavailable; try again shortly")
+            case .database, .invalidURL: return .internalError
             }
         default:
             return .internalError

@@ -1,0 +1,74 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresStore: AccountStore {
+    static let userColumns = "id, email, password_hash, created_at"
+
+    static func user(_ row: PostgresRow) throws -> UserRecord {
+        let (id, email, hash, created) = try row.decode((Int64, String, String, Date).self)
+        return UserRecord(id: id, email: email, passwordHash: hash, createdAt: created)
+    }
+
+    public func createUser(email: String, passwordHash: String, at date: Date) async throws -> UserRecord {
+        do {
+            let rows = try await rows("""
+                INSERT INTO app_user (email, password_hash, created_at) VALUES (\(email), \(passwordHash), \(date))
+                RETURNING \(unescaped: Self.userColumns)
+                """)
+            guard let row = rows.first else { throw StorageError.database("insert returned no row") }
+            return try Self.user(row)
+        } catch StorageError.duplicate {
+            throw StorageError.emailTaken
+        }
+    }
+
+    public func user(email: String) async throws -> UserRecord? {
+        try await rows("SELECT \(unescaped: Self.userColumns) FROM app_user WHERE lower(email) = lower(\(email))").first.map(Self.user)
+    }
+
+    public func user(id: Int64) async throws -> UserRecord? {
+        try await rows("SELECT \(unescaped: Self.userColumns) FROM app_user WHERE id = \(id)").first.map(Self.user)
+    }
+
+    public func users() async throws -> [UserRecord] {
+        try await rows("SELECT \(unescaped: Self.userColumns) FROM app_user ORDER BY created_at, id").map(Self.user)
+    }
+}
+
+extension PostgresStore: TokenRevocationStore {
+    public func revokeToken(jti: String, userID: Int64, expiresAt: Date, at date: Date) async throws {
+        try await execute("""
+            INSERT INTO revoked_token (jti, user_id, expires_at, revoked_at) VALUES (\(jti), \(userID), \(expiresAt), \(date))
+            ON CONFLICT (jti) DO NOTHING
+            """)
+    }
+
+    public func isTokenRevoked(jti: String) async throws -> Bool {
+        try await !rows("SELECT 1 FROM revoked_token WHERE jti = \(jti)").isEmpty
+    }
+
+    public func purgeExpiredRevocations(before date: Date) async throws -> Int {
+        try await rows("DELETE FROM revoked_token WHERE expires_at < \(date) RETURNING 1").count
+    }
+}
+
+extension PostgresStore: AttemptStore {
+    public func recordAttempt(scope: String, key: String, at date: Date, forgetBefore: Date) async throws {
+        try await transaction { connection in
+            try await connection.rows("INSERT INTO auth_attempt (scope, key, at) VALUES (\(scope), \(key), \(date))")
+            try await connection.rows("DELETE FROM auth_attempt WHERE at < \(forgetBefore)")
+        }
+    }
+
+    public func attempts(scope: String, key: String, since date: Date) async throws -> AttemptWindow {
+        let row = try await rows("""
+            SELECT count(*), min(at) FROM auth_attempt WHERE scope = \(scope) AND key = \(key) AND at > \(date)
+            """).first
+        let (count, oldest) = try row?.decode((Int, Date?).self) ?? (0, nil)
+        return AttemptWindow(count: count, oldest: oldest)
+    }
+
+    public func clearAttempts(scope: String, key: String) async throws {
+        try await execute("DELETE FROM auth_attempt WHERE scope = \(scope) AND key = \(key)")
+    }
+}

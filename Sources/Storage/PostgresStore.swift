@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The shared backend: every store protocol on PostgreSQL through postgres-nio's pooled
+/// `PostgresClient`, for several servers on one database (`NEX_DATABASE_URL`).
+///
+/// The client runs in a task this type owns (`close()` or deinit ends it). Every operation
+/// runs within `timeout`: a database that went away fails requests with
+/// `StorageError.unavailable` (503 `database_unavailable` at the API) instead of hanging them,
+/// and the pool reconnects by itself when it returns. Schema migrations run in `connect`,
+/// under an advisory lock. Thread-safe; methods split by concern in `PostgresStore+*.swift`.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    public let url: DatabaseURL
+    let logger: Logger
+    /// How long one operation may wait for a connection and its answer.
+    let timeout: Duration
+    private let runner: Task<Void, Never>
+
+    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, timeout: Duration) {
+        self.client = client
+        self.url = url
+        self.logger = logger
+        self.timeout = timeout
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Connects, checks the server answers, and migrates the schema. Throws
+    /// `StorageError.unavailable` naming host and port when it cannot.
+    public static func connect(_ url: DatabaseURL, timeout: Duration = .seconds(10),
+                               logger: Logger = Logger(label: "nextraction.postgres")) async throws -> PostgresStore {
+        var configuration = PostgresClient.Configuration(host: url.host, port: url.port, username: url.user, password: url.password,
+                                                         database: url.database, tls: try tls(for: url))
+        configuration.options.maximumConnections = url.poolSize
+        configuration.options.connectTimeout = timeout
+        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), url: url,
+                                  logger: logger, timeout: timeout)
+        do {
+            try await store.migrate()
+        } catch {
+            store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Ends the connection pool; later calls fail.
+    public func close() { runner.cancel() }
+
+    static func tls(for url: DatabaseURL) throws -> PostgresClient.Configuration.TLS {
+        switch url.tls {
+        case .disable:
+            return .disable
+        case .prefer, .require:
+            // libpq's prefer and require encrypt without verifying the certificate.
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            return url.tls == .prefer ? .prefer(configuration) : .require(configuration)
+        case .verifyFull:
+            return .require(.makeClientConfiguration())
+        }
+    }
+
+    // MARK: - Running queries
+
+    /// Runs `body` within `timeout`, mapping errors to `StorageError`.
+    func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: self.timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw StorageError.unavailable("PostgreSQL at \(url.endpoint) did not answer within \(timeout)")
+                }
+                return value
+            }
+        } catch {
+            throw wrap(error)
+        }
+    }
+
+    /// Rows of `query`.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await run { [client] in try await client.query(query).collect() }
+    }
+
+    /// Runs `query` for its effect.
+    func execute(_ query: PostgresQuery) async throws {
+        _ = try await rows(query)
+    }
+
+    /// Runs `body` in a transaction (committed when it returns, rolled back when it throws).
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await run { [client, logger] in
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    /// Maps a postgres-nio error to a `StorageError` (the one place this happens for PostgreSQL).
+    func wrap(_ error: any Error) -> StorageError {
+        if let storage = error as? StorageError { return storage }
+        if let transaction = error as? PostgresTransactionError {
+            return wrap(transaction.closureError ?? transaction.beginError ?? transaction.commitError
+                        ?? transaction.rollbackError ?? StorageError.database("transaction failed"))
+        }
+        if let psql = error as? PSQLError {
+            if let state = psql.serverInfo?[.sqlState] {
+                let message = psql.serverInfo?[.message] ?? state
+                switch state {
+                case "23505": return .duplicate(psql.serverInfo?[.constraintName] ?? "row")
+                case "53100": return .full
+                // Shutting down, too many connections, cannot connect now.
+                case "57P01", "57P02", "57P03", "53300": return .unavailable("PostgreSQL at \(url.endpoint): \(message)")
+                default: return .database(message)
+                }
+            }
+            // No answer from the server: the connection failed or was closed.
+            return .unavailable("cannot reach PostgreSQL at \(url.endpoint) (\(psql.code))")
+        }
+        if error is PostgresDecodingError { return .database("unexpected column type: \(error)") }
+        if error is CancellationError { return .unavailable("the request was cancelled") }
+        // The pool's own errors (circuit breaker open, shut down) are not public types.
+        if String(reflecting: type(of: error)).contains("ConnectionPoolError") {
+            return .unavailable("cannot reach PostgreSQL at \(url.endpoint)")
+        }
+        return .database(String(describing: error))
+    }
+}
+
+extension PostgresStore: StoreHealth {
+    public func ping() async -> Bool {
+        (try? await rows("SELECT 1").first?.decode(Int.self)) == 1
+    }
+
+    public func operationalCounts() async throws -> (queuedJobs: Int, runningJobs: Int, chunks: Int) {
+        let row = try await rows("""
+            SELECT (SELECT count(*) FROM job WHERE status = 'queued'), (SELECT count(*) FROM job WHERE status = 'running'),
+                   (SELECT chunks FROM lexical_stat WHERE id = 1)
+            """).first
+        let (queued, running, chunks) = try row?.decode((Int, Int, Int).self) ?? (0, 0, 0)
+        return (queued, running, chunks)
+    }
+}
+
+extension PostgresRow {
+    /// The row's cells by column name.
+    var named: PostgresRandomAccessRow { makeRandomAccess() }
+}
+
+extension PostgresRandomAccessRow {
+    /// The value of `column`, decoded.
+    func get<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        try self[column].decode(T.self)
+    }
+}
