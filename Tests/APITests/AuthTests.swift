@@ -8,9 +8,9 @@ import Testing
 
 @Suite("Accounts and sessions over HTTP")
 struct AuthTests {
-    @Test("register → login → me → logout, each with the documented status and shape")
-    func happyPath() async throws {
-        try await withTestServer { api, _ in
+    @Test("register → login → me → logout, each with the documented status and shape", arguments: Backend.allCases)
+    func happyPath(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, _ in
             let registered = try await api.post("/auth/register", json: ["email": "Ada@Example.com", "password": "analytical engine"])
             #expect(registered.status == 201)
             #expect(registered.string("user.email") == "ada@example.com")
@@ -42,9 +42,9 @@ struct AuthTests {
         }
     }
 
-    @Test("wrong password and unknown email both answer 401 with the same message")
-    func badCredentials() async throws {
-        try await withTestServer { api, _ in
+    @Test("wrong password and unknown email both answer 401 with the same message", arguments: Backend.allCases)
+    func badCredentials(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, _ in
             _ = try await api.registered(email: "b@example.com")
             let wrong = try await api.post("/auth/login", json: ["email": "b@example.com", "password": "not the password"])
             let unknown = try await api.post("/auth/login", json: ["email": "nobody@example.com", "password": "not the password"])
@@ -55,9 +55,9 @@ struct AuthTests {
         }
     }
 
-    @Test("a duplicate email in another case is 409")
-    func duplicate() async throws {
-        try await withTestServer { api, _ in
+    @Test("a duplicate email in another case is 409", arguments: Backend.allCases)
+    func duplicate(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, _ in
             _ = try await api.registered(email: "dup@example.com")
             let again = try await api.post("/auth/register", json: ["email": "DUP@example.com", "password": "another password"])
             #expect(again.status == 409)
@@ -81,9 +81,9 @@ struct AuthTests {
         }
     }
 
-    @Test("the 11th login attempt within the window is refused with 429 and Retry-After, even with the right password")
-    func throttling() async throws {
-        try await withTestServer { api, _ in
+    @Test("the 11th login attempt within the window is refused with 429 and Retry-After, even with the right password", arguments: Backend.allCases)
+    func throttling(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, _ in
             _ = try await api.registered(email: "t@example.com", password: "the right password")
             for _ in 0..<10 {
                 let reply = try await api.post("/auth/login", json: ["email": "t@example.com", "password": "wrong password"])
@@ -104,9 +104,9 @@ struct AuthTests {
 
 @Suite("Passwords and throttles over HTTP")
 struct PasswordRuleTests {
-    @Test("login applies bcrypt's byte rules: 72 bytes plus more, and a NUL-prefixed password, never match")
-    func bcryptPrefixes() async throws {
-        try await withTestServer { api, dependencies in
+    @Test("login applies bcrypt's byte rules: 72 bytes plus more, and a NUL-prefixed password, never match", arguments: Backend.allCases)
+    func bcryptPrefixes(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, dependencies in
             let exact = String(repeating: "x", count: 72)
             _ = try await api.registered(email: "long@example.com", password: exact)
             #expect(try await api.post("/auth/login", json: ["email": "long@example.com", "password": exact]).status == 200)
@@ -146,9 +146,9 @@ struct PasswordRuleTests {
         }
     }
 
-    @Test("registrations per address are limited")
-    func registrations() async throws {
-        try await withTestServer(configure: { $0.registrationsPerAddress = 3 }) { api, _ in
+    @Test("registrations per address are limited", arguments: Backend.allCases)
+    func registrations(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend, configure: { $0.registrationsPerAddress = 3 }) { api, _ in
             for n in 0..<3 { _ = try await api.registered(email: "r\(n)@example.com") }
             let fourth = try await api.post("/auth/register", json: ["email": "r3@example.com", "password": "long enough pw"])
             #expect(fourth.status == 429 && fourth.errorCode == "registration_throttled")

@@ -13,43 +13,59 @@ import TestSupport
 actor CrawledSite {
     /// The garden site (`Tests/Fixtures/fixture_site.py`), owned by alice@example.com.
     static let garden = CrawledSite(script: "fixture_site.py", email: "alice@example.com", collection: "garden", maxPages: 100)
+    /// The same, stored in a PostgreSQL database of the test cluster.
+    static let gardenOnPostgres = CrawledSite(script: "fixture_site.py", email: "alice@example.com", collection: "garden", maxPages: 100,
+                                              backend: .postgres)
+
+    static func garden(_ backend: Backend) -> CrawledSite { backend == .sqlite ? garden : gardenOnPostgres }
     /// The documentation site (`Tests/Fixtures/docs_site.py`), owned by docs@example.com.
     static let docs = CrawledSite(script: "docs_site.py", email: "docs@example.com", collection: "larkspur", maxPages: 50)
 
-    let script: String, email: String, collection: String, maxPages: Int
-    private var building: Task<(TemporaryDirectory, [JobPageRecord]), any Error>?
+    let script: String, email: String, collection: String, maxPages: Int, backend: Backend
+    private var building: Task<(TemporaryDirectory, [JobPageRecord], DatabaseURL?), any Error>?
 
-    init(script: String, email: String, collection: String, maxPages: Int) {
-        (self.script, self.email, self.collection, self.maxPages) = (script, email, collection, maxPages)
+    init(script: String, email: String, collection: String, maxPages: Int, backend: Backend = .sqlite) {
+        (self.script, self.email, self.collection, self.maxPages, self.backend) = (script, email, collection, maxPages, backend)
+    }
+
+    /// A server configuration on the crawled data (its folder, and its database when not SQLite).
+    nonisolated func apply(to config: inout AppConfig, built: (directory: String, log: [JobPageRecord], databaseURL: DatabaseURL?)) {
+        config.dataDirectory = built.directory
+        config.databaseURL = built.databaseURL
     }
 
     /// The data directory and the crawl's per-URL log. One crawl serves every caller (a plain
     /// cached value would be built twice: actor methods interleave at each `await`).
-    func build() async throws -> (directory: String, log: [JobPageRecord]) {
-        let task = building ?? Task { [script, email, collection, maxPages] in
-            try await Self.crawl(script: script, email: email, collection: collection, maxPages: maxPages)
+    func build() async throws -> (directory: String, log: [JobPageRecord], databaseURL: DatabaseURL?) {
+        let task = building ?? Task { [script, email, collection, maxPages, backend] in
+            try await Self.crawl(script: script, email: email, collection: collection, maxPages: maxPages, backend: backend)
         }
         building = task
-        let (directory, log) = try await task.value
-        return (directory.path, log)
+        let (directory, log, url) = try await task.value
+        return (directory.path, log, url)
     }
 
     /// The site is stopped afterwards: asking needs only the stored pages.
-    static func crawl(script: String, email: String, collection name: String, maxPages: Int) async throws -> (TemporaryDirectory, [JobPageRecord]) {
+    static func crawl(script: String, email: String, collection name: String, maxPages: Int,
+                      backend: Backend) async throws -> (TemporaryDirectory, [JobPageRecord], DatabaseURL?) {
         let site = try await FixtureSite(script: script)
         defer { site.stop() }
         let directory = try TemporaryDirectory(prefix: "\(name)-data")
-        let database = try AppDatabase.open(path: directory.appending("nextraction.sqlite"))
+        // The server's own way to open the data: the same database and index folder.
+        var config = AppConfig()
+        config.dataDirectory = directory.path
+        config.databaseURL = try await backend.serverDatabaseURL().map(DatabaseURL.init)
+        let database = try await config.openDatabase()
         let user = try await database.createUser(email: email, passwordHash: await PasswordHasher(cost: 4).hash("correct horse battery"))
         let collection = try await database.ensureCollection(userID: user.id!, name: name).id!
         let embedder = try TestModel.embedder()
-        let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)
+        let indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder.dimension, database: database)
         let environment = IngestEnvironment(database: database, embedder: embedder, indexes: indexes,
                                             client: try HTTPClient(userAgent: "NexTraction/test"), userAgent: "NexTraction/test",
                                             politenessDelay: 0, logger: Logger(label: "test"))
         let parameters = IngestParameters(url: site.baseURL + "/", collection: name, maxPages: maxPages, maxDepth: 3, allowPrivateHosts: true)
         let progress = ProgressTracker(jobID: name)
         try await IngestPipeline(environment: environment, collectionID: collection, parameters: parameters, progress: progress).run()
-        return (directory, progress.drainLog())
+        return (directory, progress.drainLog(), config.databaseURL)
     }
 }

@@ -25,10 +25,10 @@ struct IngestAPITests {
         config.maxPagesLimit = 40
     }
 
-    @Test("POST /ingest → 202, the job runs to completion with live progress, its log explains every URL, collections count it")
-    func ingestJob() async throws {
+    @Test("POST /ingest → 202, the job runs to completion with live progress, its log explains every URL, collections count it", arguments: Backend.allCases)
+    func ingestJob(_ backend: Backend) async throws {
         let site = try await FixtureSite()
-        try await withTestServer(configure: configure, embedder: try TestModel.embedder()) { api, _ in
+        try await withTestServer(backend: backend, configure: configure, embedder: try TestModel.embedder()) { api, _ in
             let alice = try await api.registered(email: "alice@example.com")
             let accepted = try await alice.post("/ingest", json: ["url": site.baseURL + "/", "collection": "garden", "max_pages": 500, "max_depth": 3])
             #expect(accepted.status == 202)
@@ -98,13 +98,13 @@ struct IngestAPITests {
         }
     }
 
-    @Test("a job that could fetch nothing fails with the real reason; robots.txt unreachable fails, robots.txt 4xx allows all")
-    func nothingFetched() async throws {
+    @Test("a job that could fetch nothing fails with the real reason; robots.txt unreachable fails, robots.txt 4xx allows all", arguments: Backend.allCases)
+    func nothingFetched(_ backend: Backend) async throws {
         let site = try await FixtureSite()
         defer { site.stop() }
         // A port nobody listens on: bind one, note it, close it.
         let closed = try ServerProcess.freePort()
-        try await withTestServer(configure: configure, embedder: try TestModel.embedder()) { api, _ in
+        try await withTestServer(backend: backend, configure: configure, embedder: try TestModel.embedder()) { api, _ in
             let user = try await api.registered(email: "n@example.com")
             func ingest(_ url: String) async throws -> APIClient.Reply {
                 let id = try #require(try await user.post("/ingest", json: ["url": url, "max_pages": 5, "max_depth": 1]).string("job_id"))
@@ -144,13 +144,13 @@ struct IngestAPITests {
         }
     }
 
-    @Test("a running job can be cancelled and ends as cancelled")
-    func cancel() async throws {
+    @Test("a running job can be cancelled and ends as cancelled", arguments: Backend.allCases)
+    func cancel(_ backend: Backend) async throws {
         let site = try await FixtureSite()
         defer { site.stop() }
         // The site holds topic pages after the second, so the job is still running when cancelled.
         try await site.hold(prefix: "/topics/", after: 2)
-        try await withTestServer(configure: { config in
+        try await withTestServer(backend: backend, configure: { config in
             config.allowPrivateHosts = true
             config.crawlDelay = 0
             config.fetchTimeout = 900

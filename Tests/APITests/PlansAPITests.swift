@@ -28,8 +28,9 @@ struct PlansAPITests {
         ["title": title, "steps": steps]
     }
 
-    @Test("validation, a PROD diamond with overlap and context, cache re-run, SSE, isolation, fallback, quota, masked keys")
-    func lifecycle() async throws {
+    @Test("validation, a PROD diamond with overlap and context, cache re-run, SSE, isolation, fallback, quota, masked keys",
+          arguments: Backend.allCases)
+    func lifecycle(_ backend: Backend) async throws {
         let site = try await FixtureSite()
         defer { site.stop() }
         let data = try TemporaryDirectory(prefix: "plans")
@@ -46,6 +47,7 @@ struct PlansAPITests {
         let server = try await ServerProcess(dataDirectory: data.path, environment: [
             "NEX_MODEL_DIR": TestModel.directory, "NEX_ALLOW_PRIVATE_HOSTS": "1", "NEX_CRAWL_DELAY": "0",
             "NEX_QUOTA_GENERATIONS": "5", "PRIMARY_KEY": Self.key, "NEX_LOG_LEVEL": "trace",
+            "NEX_DATABASE_URL": try await backend.serverDatabaseURL() ?? "",
         ])
         defer { server.stop() }
         let alice = try await APIClient(baseURL: server.baseURL).registered(email: "alice@example.com")

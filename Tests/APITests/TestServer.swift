@@ -8,10 +8,12 @@ import Storage
 import TestSupport
 
 /// Runs the real application in-process on a loopback port (port 0: the OS picks one), with a
-/// fresh SQLite file in a temp dir, for the duration of `body`. Requests go over real HTTP.
+/// fresh SQLite file in a temp dir (or a fresh PostgreSQL database on the test cluster), for the
+/// duration of `body`. Requests go over real HTTP.
 ///
 /// bcrypt runs at cost 4 here (its minimum) so tests stay fast; production defaults to 12.
 func withTestServer<T>(
+    backend: Backend = .sqlite,
     configure: (inout AppConfig) -> Void = { _ in },
     embedder: (any Embedder)? = nil,
     logHandler: (@Sendable (String) -> Void)? = nil,
@@ -24,6 +26,7 @@ func withTestServer<T>(
     config.dataDirectory = directory.path
     config.webDirectory = BuildProducts.repositoryRoot.appendingPathComponent("Web").path
     config.bcryptCost = 4
+    if let url = try await backend.serverDatabaseURL() { config.databaseURL = try DatabaseURL(url) }
     configure(&config)
     var logger = Logger(label: "test") { label in
         if let logHandler {

@@ -12,9 +12,9 @@ func base64URL(_ data: Data) -> String {
 
 @Suite("Bearer tokens")
 struct TokenTests {
-    @Test("missing, malformed, garbage, tampered, alg=none and foreign-key tokens are all 401")
-    func rejected() async throws {
-        try await withTestServer { api, _ in
+    @Test("missing, malformed, garbage, tampered, alg=none and foreign-key tokens are all 401", arguments: Backend.allCases)
+    func rejected(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, _ in
             let session = try await api.registered(email: "tok@example.com")
             let token = try #require(session.token)
             let parts = token.split(separator: ".").map(String.init)
@@ -48,9 +48,9 @@ struct TokenTests {
         }
     }
 
-    @Test("an expired token is 401")
-    func expired() async throws {
-        try await withTestServer { api, dependencies in
+    @Test("an expired token is 401", arguments: Backend.allCases)
+    func expired(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, dependencies in
             let session = try await api.registered(email: "exp@example.com")
             let me = try await api.get("/auth/me", token: session.token)
             let id = try #require(me.value("id") as? Int)
@@ -61,9 +61,9 @@ struct TokenTests {
         }
     }
 
-    @Test("user A's token only ever shows user A")
-    func isolation() async throws {
-        try await withTestServer { api, _ in
+    @Test("user A's token only ever shows user A", arguments: Backend.allCases)
+    func isolation(_ backend: Backend) async throws {
+        try await withTestServer(backend: backend) { api, _ in
             let a = try await api.registered(email: "a@example.com")
             let b = try await api.registered(email: "b@example.com")
             #expect(try await a.get("/auth/me").string("email") == "a@example.com")

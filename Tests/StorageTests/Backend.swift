@@ -3,39 +3,6 @@ import Storage
 import Testing
 import TestSupport
 
-/// The storage backends every contract test runs against: SQLite (a file in a temporary
-/// folder, as the server uses it) and PostgreSQL (a fresh database on the throwaway test
-/// cluster, see `TestPostgres`).
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-
-    var testDescription: String { rawValue }
-
-    /// An empty store, and a way to open the same database again (a second connection, or a
-    /// second server). Keep `Opened` alive while the store is used.
-    func open() async throws -> Opened {
-        switch self {
-        case .sqlite:
-            let directory = try TemporaryDirectory(prefix: "nex-contract")
-            let path = directory.appending("db.sqlite")
-            return Opened(store: try AppDatabase.open(path: path), directory: directory) {
-                try AppDatabase.open(path: path)
-            }
-        case .postgres:
-            let url = try DatabaseURL(try await TestPostgres.freshDatabaseURL())
-            return Opened(store: try await PostgresStore.connect(url), directory: nil) {
-                try await PostgresStore.connect(url)
-            }
-        }
-    }
-
-    struct Opened: Sendable {
-        let store: any DataStore
-        let directory: TemporaryDirectory?
-        let reopen: @Sendable () async throws -> any DataStore
-    }
-}
-
 /// A user with a collection, the starting point of most contract tests.
 struct Owner {
     let user: UserRecord
