@@ -15,6 +15,9 @@ public struct AppConfig: Sendable {
     public var dataDirectory = "Data"
     /// A PostgreSQL database instead of SQLite in the data directory (`NEX_DATABASE_URL`).
     public var databaseURL: DatabaseURL?
+    /// How long one database operation may wait before it fails as unavailable (PostgreSQL;
+    /// `NEX_DATABASE_TIMEOUT`).
+    public var databaseTimeout: TimeInterval = 10
     /// Static web UI folder served at `/` (`NEX_WEB_DIR`); nil serves no UI.
     public var webDirectory: String? = "Web"
     /// HS256 signing secret (`NEX_JWT_SECRET`, ≥ 32 bytes); nil generates one into the data dir.
@@ -100,7 +103,9 @@ public struct AppConfig: Sendable {
     /// Opens the configured database: PostgreSQL when `databaseURL` is set, else SQLite in
     /// the data directory.
     public func openDatabase(logger: Logger = Logger(label: "nextraction.storage")) async throws -> any DataStore {
-        if let databaseURL { return try await PostgresStore.connect(databaseURL, logger: logger) }
+        if let databaseURL {
+            return try await PostgresStore.connect(databaseURL, timeout: .milliseconds(Int64(databaseTimeout * 1000)), logger: logger)
+        }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         return try AppDatabase.open(path: databasePath)
     }
@@ -118,6 +123,7 @@ public struct AppConfig: Sendable {
         config.port = try env.int("NEX_PORT", in: 0...65535) ?? config.port
         config.dataDirectory = env.string("NEX_DATA_DIR") ?? config.dataDirectory
         if let url = env.string("NEX_DATABASE_URL"), !url.isEmpty { config.databaseURL = try Self.databaseURL(url) }
+        config.databaseTimeout = try env.duration("NEX_DATABASE_TIMEOUT") ?? config.databaseTimeout
         if let web = env.string("NEX_WEB_DIR") { config.webDirectory = web.isEmpty ? nil : web }
         config.jwtSecret = env.string("NEX_JWT_SECRET")
         config.tokenTTL = try env.duration("NEX_TOKEN_TTL") ?? config.tokenTTL
@@ -186,7 +192,7 @@ extension AppConfig {
         } catch let error as StorageError {
             let masked = (try? NSRegularExpression(pattern: "://([^:/@]*):[^@]*@"))
                 .map { $0.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "://$1:***@") } ?? "…"
-            throw ConfigError.invalid(name: "NEX_DATABASE_URL", value: masked, expected: "\(error)")
+            throw ConfigError.invalid(name: "NEX_DATABASE_URL", value: masked, expected: error.detail)
         }
     }
 }

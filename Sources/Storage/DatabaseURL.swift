@@ -28,7 +28,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
               ["postgres", "postgresql"].contains(scheme.lowercased()) else {
-            throw StorageError.invalidURL("expected postgres://user:password@host:port/database")
+            throw StorageError.invalidURL("a postgres://user:password@host:port/database URL")
         }
         guard let host = components.host, !host.isEmpty else { throw StorageError.invalidURL("the URL names no host") }
         let database = String(components.path.drop { $0 == "/" })

@@ -32,6 +32,7 @@ public final class PostgresStore: Sendable {
     /// `StorageError.unavailable` naming host and port when it cannot.
     public static func connect(_ url: DatabaseURL, timeout: Duration = .seconds(10),
                                logger: Logger = Logger(label: "nextraction.postgres")) async throws -> PostgresStore {
+        try await probe(url, timeout: timeout)
         var configuration = PostgresClient.Configuration(host: url.host, port: url.port, username: url.user, password: url.password,
                                                          database: url.database, tls: try tls(for: url))
         configuration.options.maximumConnections = url.poolSize
@@ -47,32 +48,63 @@ public final class PostgresStore: Sendable {
         return store
     }
 
+    /// Opens one connection and closes it: a wrong URL fails at once with the server's own
+    /// reason ("database … does not exist", "password authentication failed", "connection
+    /// refused") instead of a pool that keeps retrying.
+    static func probe(_ url: DatabaseURL, timeout: Duration) async throws {
+        var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user, password: url.password,
+                                                             database: url.database, tls: .disable)
+        if let tls = tlsConfiguration(for: url) {
+            let context = try NIOSSLContext(configuration: tls)
+            configuration.tls = url.tls == .prefer ? .prefer(context) : .require(context)
+        }
+        configuration.options.connectTimeout = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: quiet)
+            try await connection.close()
+        } catch let error as PSQLError {
+            if let message = error.serverInfo?[.message] {
+                throw StorageError.unavailable("PostgreSQL at \(url.endpoint) refused the connection: \(message)")
+            }
+            let detail = String(describing: error.underlying ?? error)
+            let reason = detail.contains("Connection refused") ? "connection refused"
+                : detail.contains("timed out") || detail.contains("Timeout") ? "timed out" : detail
+            throw StorageError.unavailable("cannot connect to PostgreSQL at \(url.endpoint): \(reason)")
+        } catch {
+            throw StorageError.unavailable("cannot connect to PostgreSQL at \(url.endpoint): \(error)")
+        }
+    }
+
     /// Ends the connection pool; later calls fail.
     public func close() { runner.cancel() }
 
-    static func tls(for url: DatabaseURL) throws -> PostgresClient.Configuration.TLS {
+    /// The TLS settings `sslmode` asks for (nil: no TLS). libpq's prefer and require encrypt
+    /// without verifying the certificate; verify-full checks it against the system's CAs.
+    static func tlsConfiguration(for url: DatabaseURL) -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
         switch url.tls {
-        case .disable:
-            return .disable
-        case .prefer, .require:
-            // libpq's prefer and require encrypt without verifying the certificate.
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            return url.tls == .prefer ? .prefer(configuration) : .require(configuration)
-        case .verifyFull:
-            return .require(.makeClientConfiguration())
+        case .disable: return nil
+        case .prefer, .require: configuration.certificateVerification = .none
+        case .verifyFull: break
         }
+        return configuration
+    }
+
+    static func tls(for url: DatabaseURL) throws -> PostgresClient.Configuration.TLS {
+        guard let configuration = tlsConfiguration(for: url) else { return .disable }
+        return url.tls == .prefer ? .prefer(configuration) : .require(configuration)
     }
 
     // MARK: - Running queries
 
-    /// Runs `body` within `timeout`, mapping errors to `StorageError`.
-    func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs `body` within `limit` (default: `timeout`), mapping errors to `StorageError`.
+    func run<T: Sendable>(within limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = limit ?? self.timeout
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
                 group.addTask {
-                    try await Task.sleep(for: self.timeout)
+                    try await Task.sleep(for: timeout)
                     return nil
                 }
                 defer { group.cancelAll() }
@@ -135,8 +167,10 @@ public final class PostgresStore: Sendable {
 }
 
 extension PostgresStore: StoreHealth {
+    /// Within 3 seconds: a readiness probe must answer before the load balancer gives up.
     public func ping() async -> Bool {
-        (try? await rows("SELECT 1").first?.decode(Int.self)) == 1
+        let rows = try? await run(within: .seconds(3)) { [client] in try await client.query("SELECT 1").collect() }
+        return (try? rows?.first?.decode(Int.self)) == 1
     }
 
     public func operationalCounts() async throws -> (queuedJobs: Int, runningJobs: Int, chunks: Int) {

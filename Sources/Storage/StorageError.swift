@@ -30,6 +30,14 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The message without its kind ("expected postgres://…" rather than "invalid database URL: …").
+    public var detail: String {
+        switch self {
+        case .duplicate(let text), .notFound(let text), .unavailable(let text), .invalidURL(let text), .database(let text): return text
+        case .emailTaken, .full: return description
+        }
+    }
+
     /// Maps a GRDB error to a `StorageError` (the one place this happens for SQLite).
     static func wrap(_ error: any Error) -> StorageError {
         if let storage = error as? StorageError { return storage }

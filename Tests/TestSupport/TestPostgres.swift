@@ -1,95 +1,94 @@
 import Foundation
 
-/// A throwaway PostgreSQL cluster for the tests that run on both backends.
-///
-/// Started on first use: `initdb` in a temporary folder (as the `postgres` system user when
-/// the tests run as root, which PostgreSQL refuses), `pg_ctl start` on a free loopback port
-/// with durability off (a test cluster holds nothing worth an fsync), and stopped by its PID
-/// when the test process exits (`make test` also stops any cluster a crashed run left). Each
-/// test gets a database of its own (`freshDatabaseURL`). `NEX_TEST_POSTGRES_URL`
-/// (`postgres://user@host:port`) uses an existing server instead.
+/// The throwaway PostgreSQL cluster most tests share, started on first use (see
+/// `PostgresCluster`). `NEX_TEST_POSTGRES_URL` (`postgres://user@host:port`) uses an existing
+/// server instead.
 public enum TestPostgres {
-    /// `postgres://user@127.0.0.1:port` of the running cluster.
-    public static func serverURL() async throws -> String { try await cluster.get() }
-
-    /// A new, empty database on the test cluster, as a `NEX_DATABASE_URL`.
-    public static func freshDatabaseURL() async throws -> String {
-        let server = try await serverURL()
-        let name = "nex_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        try psql(server, database: "postgres", "CREATE DATABASE \(name)")
-        return "\(server)/\(name)"
-    }
-
-    /// Runs `sql` with psql against `database`.
-    @discardableResult
-    public static func psql(_ server: String, database: String, _ sql: String) throws -> String {
-        guard let psql = binary("psql") else { throw TestPostgresError.notInstalled }
-        let (status, output) = try runProgram(psql, ["\(server)/\(database)", "-v", "ON_ERROR_STOP=1", "-X", "-q", "-t", "-A", "-c", sql])
-        guard status == 0 else { throw TestPostgresError.command("psql -c \(sql)", output) }
-        return output
-    }
-
-    /// The running cluster's postmaster PID (to stop and restart it in outage tests).
-    public static var postmasterPID: pid_t? { lock.withLock { state?.pid } }
-
-    /// Stops the cluster (fast shutdown) and waits until it is gone; `restart` brings it back
-    /// on the same port and data.
-    public static func stop() throws {
-        guard let state = lock.withLock({ state }) else { return }
-        kill(state.pid, SIGINT)
-        guard waitUntilGone(state.pid, seconds: 60) else { throw TestPostgresError.command("stop", "postmaster \(state.pid) did not exit") }
-    }
-
-    public static func restart() throws {
-        guard var state = lock.withLock({ state }) else { return }
-        state.pid = try start(directory: state.directory, port: state.port)
-        lock.withLock { Self.state = state }
-    }
-
-    // MARK: - The cluster
-
-    struct State {
-        var directory: String
-        var port: Int
-        var pid: pid_t
-    }
-
-    nonisolated(unsafe) static var state: State?
-    static let lock = NSLock()
-    static let cluster = OnceAsync { try launch() }
-
-    static func launch() throws -> String {
+    /// `postgres://user@127.0.0.1:port` of the shared cluster.
+    public static func serverURL() async throws -> String {
         if let existing = ProcessInfo.processInfo.environment["NEX_TEST_POSTGRES_URL"], !existing.isEmpty { return existing }
-        guard binary("initdb") != nil, binary("pg_ctl") != nil else { throw TestPostgresError.notInstalled }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-pg-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if getuid() == 0 { try run(["/usr/bin/chown", "postgres:", directory], asPostgres: false) }
-        try run([binary("initdb")!, "-D", directory + "/data", "-A", "trust", "-U", "nex", "--no-sync", "-E", "UTF8", "--locale=C"], asPostgres: true)
-        let port = try ServerProcess.freePort()
-        let pid = try start(directory: directory, port: port)
-        lock.withLock { state = State(directory: directory, port: port, pid: pid) }
-        atexit { TestPostgres.shutdownAtExit() }
-        return "postgres://nex@127.0.0.1:\(port)"
+        return try await shared.get().serverURL
     }
 
-    static func start(directory: String, port: Int) throws -> pid_t {
+    /// A new, empty database on the shared cluster, as a `NEX_DATABASE_URL`.
+    public static func freshDatabaseURL() async throws -> String {
+        try PostgresCluster.createDatabase(on: try await serverURL())
+    }
+
+    static let shared = OnceAsync { () throws -> PostgresCluster in
+        let cluster = try PostgresCluster()
+        atexit { TestPostgres.stopSharedAtExit() }
+        sharedCluster.withLock { $0 = cluster }
+        return cluster
+    }
+    static let sharedCluster = Locked<PostgresCluster?>(nil)
+
+    static func stopSharedAtExit() {
+        sharedCluster.withLock { $0 }?.shutdown()
+    }
+}
+
+/// A PostgreSQL cluster of the tests' own: `initdb` in a temporary folder (as the `postgres`
+/// system user when the tests run as root, which PostgreSQL refuses), started on a free
+/// loopback port with durability off (a test cluster holds nothing worth an fsync), stopped by
+/// its PID. `make test` also stops any cluster a crashed run left (`nex-pg-*` folders).
+public final class PostgresCluster: @unchecked Sendable {
+    public let directory: String
+    public let port: Int
+    private let state = Locked<pid_t?>(nil)
+
+    /// `postgres://nex@127.0.0.1:port` (trust authentication on loopback).
+    public var serverURL: String { "postgres://nex@127.0.0.1:\(port)" }
+
+    public init() throws {
+        guard Self.binary("initdb") != nil, Self.binary("pg_ctl") != nil else { throw TestPostgresError.notInstalled }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-pg-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if getuid() == 0 { try Self.run(["/usr/bin/chown", "postgres:", directory], asPostgres: false) }
+        try Self.run([Self.binary("initdb")!, "-D", directory + "/data", "-A", "trust", "-U", "nex", "--no-sync", "-E", "UTF8",
+                      "--locale=C"], asPostgres: true)
+        port = try ServerProcess.freePort()
+        try start()
+    }
+
+    deinit { shutdown() }
+
+    /// Starts (or restarts) the postmaster on the same port and data.
+    public func start() throws {
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
             + "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB"
-        try run([binary("pg_ctl")!, "-D", directory + "/data", "-o", options, "-l", directory + "/server.log", "-w", "-t", "120", "start"],
-                asPostgres: true)
+        try Self.run([Self.binary("pg_ctl")!, "-D", directory + "/data", "-o", options, "-l", directory + "/server.log", "-w", "-t", "120",
+                      "start"], asPostgres: true)
         let pidFile = (try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)) ?? ""
         guard let pid = pidFile.split(separator: "\n").first.flatMap({ pid_t($0) }) else {
             throw TestPostgresError.command("pg_ctl start", "no postmaster.pid")
         }
-        return pid
+        state.withLock { $0 = pid }
     }
 
-    /// Stops the cluster by PID and removes its folder (registered with `atexit`).
-    static func shutdownAtExit() {
-        guard let state = lock.withLock({ state }) else { return }
-        kill(state.pid, SIGQUIT)
-        _ = waitUntilGone(state.pid, seconds: 20)
-        try? FileManager.default.removeItem(atPath: state.directory)
+    /// Stops the postmaster by PID (fast shutdown: connections are cut) and waits until it is gone.
+    public func stop() throws {
+        guard let pid = state.withLock({ current -> pid_t? in defer { current = nil }; return current }) else { return }
+        kill(pid, SIGINT)
+        guard Self.waitUntilGone(pid, seconds: 60) else { throw TestPostgresError.command("stop", "postmaster \(pid) did not exit") }
+    }
+
+    /// Stops the cluster (immediately) and removes its folder.
+    public func shutdown() {
+        if let pid = state.withLock({ current -> pid_t? in defer { current = nil }; return current }) {
+            kill(pid, SIGQUIT)
+            _ = Self.waitUntilGone(pid, seconds: 20)
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A new, empty database on the server at `server`, as a `NEX_DATABASE_URL`.
+    public static func createDatabase(on server: String) throws -> String {
+        let name = "nex_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        guard let psql = binary("psql") else { throw TestPostgresError.notInstalled }
+        let (status, output) = try runProgram(psql, ["\(server)/postgres", "-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", "CREATE DATABASE \(name)"])
+        guard status == 0 else { throw TestPostgresError.command("CREATE DATABASE", output) }
+        return "\(server)/\(name)"
     }
 
     static func waitUntilGone(_ pid: pid_t, seconds: Double) -> Bool {
@@ -128,6 +127,20 @@ public enum TestPostgres {
     }
 }
 
+/// A value behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
 /// A value computed once, by the first caller; the others wait for it (a failure is kept too).
 final class OnceAsync<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
@@ -143,7 +156,7 @@ final class OnceAsync<Value: Sendable>: @unchecked Sendable {
                 self.lock.lock()
                 defer { self.lock.unlock() }
                 if self.result == nil { self.result = Result { try self.make() } }
-                continuation.resume(with: self.result!)
+                if let result = self.result { continuation.resume(with: result) }
             }
         }
     }
