@@ -23,6 +23,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public var tls: TLSMode
     /// Connections in the pool (`?pool=N`).
     public var poolSize: Int
+    /// The URL as given, password included: for a child process's environment only, never
+    /// for a log or a message (`description` masks it).
+    public let connectionString: String
 
     /// Parses `text`; throws `StorageError.invalidURL` naming what is wrong (never the password).
     public init(_ text: String) throws {
@@ -34,6 +37,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty, !database.contains("/") else { throw StorageError.invalidURL("the URL names no database (…/NAME)") }
         guard let user = components.user, !user.isEmpty else { throw StorageError.invalidURL("the URL names no user (postgres://USER@…)") }
+        self.connectionString = text
         self.host = host
         self.port = components.port ?? 5432
         self.user = user.removingPercentEncoding ?? user

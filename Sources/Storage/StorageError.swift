@@ -15,6 +15,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// A database URL that cannot be used (`NEX_DATABASE_URL`).
     case invalidURL(String)
+    /// A migration target that already holds data.
+    case notEmpty(String)
     /// Any other database failure, with the database's message.
     case database(String)
 
@@ -26,6 +28,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case .full: return "the disk is full: the database could not be written"
         case .unavailable(let message): return "database unavailable: \(message)"
         case .invalidURL(let message): return "invalid database URL: \(message)"
+        case .notEmpty(let message): return "the target database is not empty: \(message)"
         case .database(let message): return "database error: \(message)"
         }
     }
@@ -33,7 +36,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     /// The message without its kind ("expected postgres://…" rather than "invalid database URL: …").
     public var detail: String {
         switch self {
-        case .duplicate(let text), .notFound(let text), .unavailable(let text), .invalidURL(let text), .database(let text): return text
+        case .duplicate(let text), .notFound(let text), .unavailable(let text), .invalidURL(let text), .notEmpty(let text),
+             .database(let text): return text
         case .emailTaken, .full: return description
         }
     }

@@ -67,6 +67,9 @@ enum DataFolderCopy {
     static let files = ["jwt_secret", "providers.json"]
 
     static func copy(from config: AppConfig, to destination: String, model: ModelOptions, replacing: Bool) async throws -> String {
+        if let url = config.databaseURL {
+            throw CLIError("the database is PostgreSQL (\(url)): back it up with pg_dump (README.md § PostgreSQL)")
+        }
         let manager = FileManager.default
         let existing = (try? manager.contentsOfDirectory(atPath: destination)) ?? []
         if !existing.isEmpty && !replacing {

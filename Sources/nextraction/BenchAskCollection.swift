@@ -29,9 +29,9 @@ enum BenchAskCollection {
         guard let userID = user.id, let collectionID = try await database.ensureCollection(userID: userID, name: "bench").id else {
             throw CLIError("cannot create the bench collection")
         }
-        let ids = try scratch.database.chunkIDs(collectionID: scratch.collectionID)
-        let originals = try scratch.database.chunks(ids: ids, collectionID: scratch.collectionID)
-        let (vectorIDs, flat) = try scratch.database.chunkVectors(ids: ids, dimension: embedder.dimension)
+        let ids = try await scratch.database.chunkIDs(collectionID: scratch.collectionID)
+        let originals = try await scratch.database.chunks(ids: ids, collectionID: scratch.collectionID)
+        let (vectorIDs, flat) = try await scratch.database.chunkVectors(ids: ids, dimension: embedder.dimension)
         let d = embedder.dimension
         var vectorOf: [Int64: [Float]] = [:]
         for (row, id) in vectorIDs.enumerated() { vectorOf[id] = Array(flat[(row * d)..<((row + 1) * d)]) }

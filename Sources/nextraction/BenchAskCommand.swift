@@ -46,6 +46,10 @@ struct BenchAskCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also measure a server on PostgreSQL, in the same run: the bench collection is copied into this "
+                               + "(empty) database once.", valueName: "postgres://user:password@host:port/db"))
+    var databaseURL: String?
+
     @OptionGroup var model: ModelOptions
 
     static let email = "bench-ask@nextraction.local"
@@ -69,41 +73,62 @@ struct BenchAskCommand: AsyncParsableCommand {
             extra = ["NEX_LLM_BASE_URL": "http://127.0.0.1:\(llama.port)/v1", "NEX_LLM_MODEL": BenchChild.llamaModel,
                      "NEX_QUOTA_GENERATIONS": "100000000"]
         }
-        let server = try await BenchChild.server(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory,
-                                                 environment: extra)
-        defer { server.stop() }
-        let baseURL = "http://127.0.0.1:\(server.port)"
-        let http = try HTTPClient(userAgent: "nextraction-bench", maxConnectionsPerHost: 64, maxConnections: 64)
-        let login = try await http.send("POST", baseURL + "/auth/login",
-                                        json: try JSONSerialization.data(withJSONObject: ["email": Self.email, "password": Self.password]))
-        guard let token = (try? JSONSerialization.jsonObject(with: login.body) as? [String: Any])?["token"] as? String else {
-            throw CLIError("cannot log in to the bench server: \(login.text)")
+        var backends: [(name: String, url: DatabaseURL?)] = [("sqlite", nil)]
+        if let databaseURL {
+            let url = try AppConfig.databaseURL(databaseURL)
+            _ = try await PostgresMirror.ensure(url, dataDirectory: data, dimension: try model.embedder(config: config).dimension)
+            backends.append(("postgres", url))
         }
-        // Warm-up: model, index pages and SQLite cache.
-        _ = try await Self.drive(http: http, base: baseURL, token: token, questions: questions, clients: 2, total: 40)
-
-        var rows: [String: Any] = [:]
-        var table = TextTable(["clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "answerable"])
-        for count in clientCounts {
-            let run = try await Self.drive(http: http, base: baseURL, token: token, questions: questions, clients: count,
-                                           total: requests * max(1, min(count, 4)))
-            table.add(["\(count)", "\(run.latencies.count)", "\(run.errors)", String(format: "%.1f", run.rate),
-                       String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.5)),
-                       String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.95)),
-                       String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.99)),
-                       String(format: "%.0f%%", 100 * run.answerableShare)])
-            rows[String(count)] = [
-                "requests": run.latencies.count, "errors": run.errors, "req_per_s": BenchSupport.round(run.rate, 2),
-                "p50_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.5), 2),
-                "p95_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.95), 2),
-                "p99_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.99), 2),
-            ]
+        var output: [String: Any] = ["chunks": chunks]
+        var table = TextTable(["backend", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "answerable", "RSS MiB"])
+        var first: (server: BenchChild, http: HTTPClient, baseURL: String, token: String)?
+        defer { first?.server.stop() }
+        for backend in backends {
+            var environment = extra
+            if let url = backend.url { environment["NEX_DATABASE_URL"] = url.connectionString }
+            let server = try await BenchChild.server(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory,
+                                                     environment: environment)
+            let baseURL = "http://127.0.0.1:\(server.port)"
+            let http = try HTTPClient(userAgent: "nextraction-bench", maxConnectionsPerHost: 64, maxConnections: 64)
+            let login = try await http.send("POST", baseURL + "/auth/login",
+                                            json: try JSONSerialization.data(withJSONObject: ["email": Self.email, "password": Self.password]))
+            guard let token = (try? JSONSerialization.jsonObject(with: login.body) as? [String: Any])?["token"] as? String else {
+                server.stop()
+                throw CLIError("cannot log in to the bench server: \(login.text)")
+            }
+            // Warm-up: model, index pages and the database's cache.
+            _ = try await Self.drive(http: http, base: baseURL, token: token, questions: questions, clients: 2, total: 40)
+            var rows: [String: Any] = [:]
+            for count in clientCounts {
+                let run = try await Self.drive(http: http, base: baseURL, token: token, questions: questions, clients: count,
+                                               total: requests * max(1, min(count, 4)))
+                table.add([backend.name, "\(count)", "\(run.latencies.count)", "\(run.errors)", String(format: "%.1f", run.rate),
+                           String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.5)),
+                           String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.95)),
+                           String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.99)),
+                           String(format: "%.0f%%", 100 * run.answerableShare), String(format: "%.0f", server.peakRSSMegabytes())])
+                rows[String(count)] = [
+                    "requests": run.latencies.count, "errors": run.errors, "req_per_s": BenchSupport.round(run.rate, 2),
+                    "p50_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.5), 2),
+                    "p95_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.95), 2),
+                    "p99_ms": BenchSupport.round(BenchSupport.percentile(run.latencies, 0.99), 2),
+                ]
+            }
+            let rss = server.peakRSSMegabytes()
+            if backend.url == nil {
+                // The SQLite server also serves the LLM comparison below.
+                output["clients"] = rows
+                output["server_peak_rss_mb"] = BenchSupport.round(rss, 0)
+                first = (server, http, baseURL, token)
+            } else {
+                output["postgres"] = ["clients": rows, "server_peak_rss_mb": BenchSupport.round(rss, 0)]
+                server.stop()
+            }
         }
-        let rss = server.peakRSSMegabytes()
         print("Ask benchmark: POST /ask over HTTP, \(chunks)-chunk collection, extractive answers\n")
         print(table.render())
-        print(String(format: "\nserver peak RSS %.0f MiB (target < 512); targets: p95 ≤ 50 ms with 1 client, 0 errors", rss))
-        var output: [String: Any] = ["chunks": chunks, "clients": rows, "server_peak_rss_mb": BenchSupport.round(rss, 0)]
+        print("\ntargets: p95 ≤ 50 ms with 1 client, 0 errors, server RSS < 512 MiB; PostgreSQL p95 within 1.5× of SQLite's")
+        guard let (_, http, baseURL, token) = first else { return }
         if llm {
             // One client, streamed answers, the same questions in both modes.
             var streamTable = TextTable(["mode", "requests", "errors", "TTFT p50 ms", "TTFT p95 ms", "total p50 ms", "total p95 ms"])

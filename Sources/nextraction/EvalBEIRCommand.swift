@@ -45,6 +45,10 @@ struct EvalBEIRCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
+    @Option(help: ArgumentHelp("Evaluate on PostgreSQL: the scratch collection is copied into this (empty) database once.",
+                               valueName: "postgres://user:password@host:port/db"))
+    var databaseURL: String?
+
     @OptionGroup var settings: RetrievalSettings
     @OptionGroup var model: ModelOptions
 
@@ -56,7 +60,8 @@ struct EvalBEIRCommand: AsyncParsableCommand {
         let config = try AppConfig.load(environment: ProcessInfo.processInfo.environment)
         let embedder = try model.embedder(config: config)
         let dataset = try BEIRDataset(directory: directory, split: split)
-        let scratch = try await ScratchCollection.open(dataset: dataset, embedder: embedder, cache: cache, fresh: fresh)
+        let scratch = try await ScratchCollection.open(dataset: dataset, embedder: embedder, cache: cache, fresh: fresh,
+                                                       postgres: try databaseURL.map(AppConfig.databaseURL))
         var retrieval = try settings.apply(to: RetrievalConfiguration())
         retrieval.denseCandidates = 300
         retrieval.lexicalCandidates = 300

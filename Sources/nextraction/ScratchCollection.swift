@@ -10,14 +10,16 @@ import VectorIndex
 /// A BEIR corpus chunked, embedded and indexed in a data directory of its own (cached under
 /// `.build/eval-cache/` so that evaluations and tuning runs do not re-embed it).
 struct ScratchCollection {
-    let database: AppDatabase
+    let database: any DataStore
     let indexes: IndexRegistry
     let collectionID: Int64
     let chunkCount: Int
     /// chunk id → document id (the BEIR `_id`).
     let documentOfChunk: [Int64: String]
 
-    static func open(dataset: BEIRDataset, embedder: MiniLMEmbedder, cache: String?, fresh: Bool) async throws -> ScratchCollection {
+    /// `postgres`: evaluate on a PostgreSQL copy of the scratch collection instead (copied once).
+    static func open(dataset: BEIRDataset, embedder: MiniLMEmbedder, cache: String?, fresh: Bool,
+                     postgres: DatabaseURL? = nil) async throws -> ScratchCollection {
         let root = cache ?? BenchSupport.repositoryRoot.appendingPathComponent(".build/eval-cache").path
         let directory = (root as NSString).appendingPathComponent("beir-\(dataset.fingerprint)")
         let marker = (directory as NSString).appendingPathComponent("complete")
@@ -36,12 +38,24 @@ struct ScratchCollection {
             try await ingest(dataset, database: database, indexes: indexes, collectionID: collectionID, embedder: embedder)
             FileManager.default.createFile(atPath: marker, contents: Data())
         }
-        let ids = try database.chunkIDs(collectionID: collectionID)
+        var store: any DataStore = database
+        var storeIndexes = indexes
+        var storeCollectionID = collectionID
+        if let postgres {
+            (store, storeIndexes) = try await PostgresMirror.ensure(postgres, dataDirectory: directory, sqliteFile: "eval.sqlite",
+                                                                    dimension: embedder.dimension)
+            guard let owner = try await store.user(email: "eval@nextraction.local")?.id,
+                  let id = try await store.collection(userID: owner, name: "beir")?.id else {
+                throw CLIError("\(postgres) holds no scratch collection")
+            }
+            storeCollectionID = id
+        }
+        let ids = try await store.chunkIDs(collectionID: storeCollectionID)
         var documentOfChunk: [Int64: String] = [:]
-        for chunk in try database.chunks(ids: ids, collectionID: collectionID) {
+        for chunk in try await store.chunks(ids: ids, collectionID: storeCollectionID) {
             documentOfChunk[chunk.id] = String(chunk.url.dropFirst("beir:".count))
         }
-        return ScratchCollection(database: database, indexes: indexes, collectionID: collectionID, chunkCount: ids.count,
+        return ScratchCollection(database: store, indexes: storeIndexes, collectionID: storeCollectionID, chunkCount: ids.count,
                                  documentOfChunk: documentOfChunk)
     }
 

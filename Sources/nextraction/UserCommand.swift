@@ -25,7 +25,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try data.config()
             let password = try PasswordInput.read(prompt: "Password for \(email): ")
-            let database = try AppDatabase.open(path: config.databasePath)
+            let database = try await config.openDatabase()
             do {
                 let user = try await AccountService.createUser(
                     email: email, password: password, database: database,
@@ -47,8 +47,8 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try data.config()
-            let database = try AppDatabase.open(path: config.databasePath)
-            let users = try database.users()
+            let database = try await config.openDatabase()
+            let users = try await database.users()
             if users.isEmpty {
                 print("no users")
                 return

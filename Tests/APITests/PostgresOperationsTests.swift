@@ -62,4 +62,49 @@ struct PostgresOperationsTests {
             #expect(try await api.post("/auth/login", json: ["email": "alice@example.com", "password": "correct horse battery"]).status == 200)
         }
     }
+
+    @Test("migrate copies a SQLite folder (two users, a crawled collection) into PostgreSQL: same answer and citations, old passwords work; a second run refuses")
+    func migrate() async throws {
+        // A copy of the shared garden crawl (made with `backup`, which leaves the original alone).
+        let garden = try await CrawledSite.garden.build()
+        let folder = try TemporaryDirectory(prefix: "migrate")
+        let data = folder.appending("data")
+        let environment = ["NEX_MODEL_DIR": TestModel.directory, "NEX_BCRYPT_COST": "4"]
+        let backup = try await runProgramAsync(BuildProducts.nextraction, ["backup", data, "--data-dir", garden.directory], environment: environment)
+        #expect(backup.status == 0, "\(backup.output)")
+        let bob = try runCLI(["user", "create", "--email", "bob@example.com", "--data-dir", data], stdin: "bobs password 1\n")
+        #expect(bob.status == 0, "\(bob.output)")
+
+        let question: [String: any Sendable] = ["question": "When is the best time of year to cut back rose bushes?", "collection": "garden"]
+        func ask(_ url: DatabaseURL?) async throws -> (answer: String?, citations: [String]) {
+            try await withTestServer(configure: { config in
+                config.dataDirectory = data
+                config.databaseURL = url
+            }, embedder: try TestModel.embedder()) { api, _ in
+                let login = try await api.post("/auth/login", json: ["email": "alice@example.com", "password": "correct horse battery"])
+                #expect(login.status == 200)
+                var alice = api
+                alice.token = try #require(login.string("token"))
+                let reply = try await alice.post("/ask", json: question)
+                #expect(reply.status == 200)
+                let citations = (reply.json?["citations"] as? [[String: Any]] ?? []).compactMap { $0["url"] as? String }
+                let bobLogin = try await api.post("/auth/login", json: ["email": "bob@example.com", "password": "bobs password 1"])
+                #expect(bobLogin.status == 200)
+                return (reply.string("answer"), citations)
+            }
+        }
+        let before = try await ask(nil)
+
+        let url = try await TestPostgres.freshDatabaseURL()
+        let migrated = try await runProgramAsync(BuildProducts.nextraction, ["migrate", "--to", url, "--data-dir", data], environment: environment)
+        #expect(migrated.status == 0, "\(migrated.output)")
+        #expect(migrated.output.contains("app_user             2           2") && !migrated.output.contains("MISMATCH"), "\(migrated.output)")
+        let again = try await runProgramAsync(BuildProducts.nextraction, ["migrate", "--to", url, "--data-dir", data], environment: environment)
+        #expect(again.status != 0 && again.output.contains("not empty"))
+
+        let after = try await ask(try DatabaseURL(url))
+        #expect(before.answer != nil && after.answer == before.answer)
+        #expect(!before.citations.isEmpty && after.citations == before.citations)
+    }
 }
+

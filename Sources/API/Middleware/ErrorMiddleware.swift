@@ -39,7 +39,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: "the server's disk is full; nothing was changed")
             case .unavailable:
                 return APIError(.serviceUnavailable, code: "database_unavailable", message: "the database is unavailable; try again shortly")
-            case .database, .invalidURL: return .internalError
+            case .database, .invalidURL, .notEmpty: return .internalError
             }
         default:
             return .internalError
