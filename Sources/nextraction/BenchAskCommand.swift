@@ -74,7 +74,9 @@ struct BenchAskCommand: AsyncParsableCommand {
                      "NEX_QUOTA_GENERATIONS": "100000000"]
         }
         var backends: [(name: String, url: DatabaseURL?)] = [("sqlite", nil)]
-        if let databaseURL {
+        // NEX_DATABASE_URL counts as --database-url here; the mirror refuses a database that
+        // holds anything but this bench's copy, so a production database is never touched.
+        if let databaseURL = databaseURL ?? config.databaseURL?.connectionString {
             let url = try AppConfig.databaseURL(databaseURL)
             _ = try await PostgresMirror.ensure(url, dataDirectory: data, dimension: try model.embedder(config: config).dimension)
             backends.append(("postgres", url))
@@ -85,7 +87,7 @@ struct BenchAskCommand: AsyncParsableCommand {
         defer { first?.server.stop() }
         for backend in backends {
             var environment = extra
-            if let url = backend.url { environment["NEX_DATABASE_URL"] = url.connectionString }
+            environment["NEX_DATABASE_URL"] = backend.url?.connectionString ?? ""
             let server = try await BenchChild.server(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory,
                                                      environment: environment)
             let baseURL = "http://127.0.0.1:\(server.port)"

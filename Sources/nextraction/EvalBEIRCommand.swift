@@ -45,7 +45,8 @@ struct EvalBEIRCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
-    @Option(help: ArgumentHelp("Evaluate on PostgreSQL: the scratch collection is copied into this (empty) database once.",
+    @Option(help: ArgumentHelp("Evaluate on PostgreSQL (or NEX_DATABASE_URL): the scratch collection is copied into this (empty) "
+                               + "database once; a database holding anything else is refused.",
                                valueName: "postgres://user:password@host:port/db"))
     var databaseURL: String?
 
@@ -61,7 +62,8 @@ struct EvalBEIRCommand: AsyncParsableCommand {
         let embedder = try model.embedder(config: config)
         let dataset = try BEIRDataset(directory: directory, split: split)
         let scratch = try await ScratchCollection.open(dataset: dataset, embedder: embedder, cache: cache, fresh: fresh,
-                                                       postgres: try databaseURL.map(AppConfig.databaseURL))
+                                                       postgres: try (databaseURL ?? ProcessInfo.processInfo.environment["NEX_DATABASE_URL"])
+                                                           .flatMap { $0.isEmpty ? nil : try AppConfig.databaseURL($0) })
         var retrieval = try settings.apply(to: RetrievalConfiguration())
         retrieval.denseCandidates = 300
         retrieval.lexicalCandidates = 300

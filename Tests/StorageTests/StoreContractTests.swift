@@ -379,3 +379,29 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("PostgreSQL over TLS")
+struct PostgresTLSTests {
+    @Test("sslmode=require connects over TLS to a server that accepts nothing else; sslmode=disable is refused with the server's reason")
+    func tls() async throws {
+        let cluster = try PostgresCluster(requireTLS: true)
+        defer { cluster.shutdown() }
+        let url = try PostgresCluster.createDatabase(on: cluster.serverURL)
+        let store = try await PostgresStore.connect(try DatabaseURL(url + "?sslmode=require"))
+        defer { store.close() }
+        _ = try await store.createUser(email: "tls@example.com", passwordHash: "h", at: Date())
+        #expect(try await store.user(email: "tls@example.com") != nil)
+        // The pool's connection, idle now, is encrypted (psql's own session is left out).
+        let encrypted = try PostgresCluster.psql(url, """
+            SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid
+            WHERE s.ssl AND a.datname = current_database() AND s.pid <> pg_backend_pid()
+            """)
+        #expect((Int(encrypted) ?? 0) >= 1, "\(encrypted)")
+        do {
+            _ = try await PostgresStore.connect(try DatabaseURL(url + "?sslmode=disable"))
+            Issue.record("a plain connection was accepted")
+        } catch let error as StorageError {
+            #expect("\(error)".contains("no encryption") && "\(error)".contains("127.0.0.1:\(cluster.port)"), "\(error)")
+        }
+    }
+}

@@ -40,13 +40,26 @@ public final class PostgresCluster: @unchecked Sendable {
     /// `postgres://nex@127.0.0.1:port` (trust authentication on loopback).
     public var serverURL: String { "postgres://nex@127.0.0.1:\(port)" }
 
-    public init() throws {
+    /// `requireTLS`: the cluster gets a self-signed certificate and accepts TCP connections
+    /// over TLS only (`hostssl` in pg_hba.conf).
+    public let requireTLS: Bool
+
+    public init(requireTLS: Bool = false) throws {
+        self.requireTLS = requireTLS
         guard Self.binary("initdb") != nil, Self.binary("pg_ctl") != nil else { throw TestPostgresError.notInstalled }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("nex-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if getuid() == 0 { try Self.run(["/usr/bin/chown", "postgres:", directory], asPostgres: false) }
         try Self.run([Self.binary("initdb")!, "-D", directory + "/data", "-A", "trust", "-U", "nex", "--no-sync", "-E", "UTF8",
                       "--locale=C"], asPostgres: true)
+        if requireTLS {
+            let data = directory + "/data"
+            try Self.run(["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                          "-keyout", data + "/server.key", "-out", data + "/server.crt"], asPostgres: true)
+            try Self.run(["/bin/chmod", "600", data + "/server.key"], asPostgres: true)
+            let hba = "local all all trust\nhostssl all all 127.0.0.1/32 trust\n"
+            try Self.run(["/bin/sh", "-c", "printf '\(hba)' > \(data)/pg_hba.conf"], asPostgres: true)
+        }
         port = try ServerProcess.freePort()
         try start()
     }
@@ -56,7 +69,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Starts (or restarts) the postmaster on the same port and data.
     public func start() throws {
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-            + "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB"
+            + "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB" + (requireTLS ? " -c ssl=on" : "")
         try Self.run([Self.binary("pg_ctl")!, "-D", directory + "/data", "-o", options, "-l", directory + "/server.log", "-w", "-t", "120",
                       "start"], asPostgres: true)
         let pidFile = (try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)) ?? ""
@@ -89,6 +102,14 @@ public final class PostgresCluster: @unchecked Sendable {
         let (status, output) = try runProgram(psql, ["\(server)/postgres", "-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", "CREATE DATABASE \(name)"])
         guard status == 0 else { throw TestPostgresError.command("CREATE DATABASE", output) }
         return "\(server)/\(name)"
+    }
+
+    /// The output of `sql` run with psql on `url` (unaligned, tuples only).
+    public static func psql(_ url: String, _ sql: String) throws -> String {
+        guard let psql = binary("psql") else { throw TestPostgresError.notInstalled }
+        let (status, output) = try runProgram(psql, [url, "-v", "ON_ERROR_STOP=1", "-X", "-q", "-t", "-A", "-c", sql])
+        guard status == 0 else { throw TestPostgresError.command("psql -c \(sql)", output) }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func waitUntilGone(_ pid: pid_t, seconds: Double) -> Bool {
