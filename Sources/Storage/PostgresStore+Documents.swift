@@ -47,7 +47,7 @@ extension PostgresStore: CollectionStore {
     @discardableResult
     public func deleteCollection(userID: Int64, name: String) async throws -> Int64? {
         try await transaction { connection in
-            try await connection.rows("SELECT pg_advisory_xact_lock(\(Self.chunkWriteLock))")
+            try await connection.rows(Self.lock(Self.chunkWriteLock))
             return try await connection.rows("DELETE FROM collection WHERE user_id = \(userID) AND name = \(name) RETURNING id")
                 .first?.decode(Int64.self)
         }
@@ -100,7 +100,7 @@ extension PostgresStore: DocumentStore {
     public func storePage(_ document: DocumentRecord, chunks: [NewChunk]) async throws -> (documentID: Int64, removed: [Int64], added: [Int64]) {
         let postings = LexicalPostings(title: document.title, chunks: chunks)
         return try await transaction { connection in
-            try await connection.rows("SELECT pg_advisory_xact_lock(\(Self.chunkWriteLock))")
+            try await connection.rows(Self.lock(Self.chunkWriteLock))
             let d = document
             guard let documentID = try await connection.rows("""
                 INSERT INTO document (collection_id, url, canonical_url, title, lang, content_hash, fetched_at, etag, last_modified,
@@ -151,7 +151,7 @@ extension PostgresStore: DocumentStore {
     @discardableResult
     public func deleteDocument(collectionID: Int64, url: String) async throws -> [Int64] {
         try await transaction { connection in
-            try await connection.rows("SELECT pg_advisory_xact_lock(\(Self.chunkWriteLock))")
+            try await connection.rows(Self.lock(Self.chunkWriteLock))
             guard let id = try await connection.rows("SELECT id FROM document WHERE collection_id = \(collectionID) AND url = \(url)")
                 .first?.decode(Int64.self) else { return [] }
             let chunks = try await connection.rows("SELECT id FROM chunk WHERE document_id = \(id) ORDER BY id").map { try $0.decode(Int64.self) }

@@ -13,19 +13,31 @@ extension PostgresConnection {
 extension PostgresStore {
     static let quiet = Logger(label: "nextraction.postgres.query", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// The advisory lock key migrations hold ("nextract" in ASCII), so two servers starting
-    /// together cannot both apply one.
-    static let migrationLock: Int64 = 0x6E65_7874_7261_6374
-    /// The advisory lock key chunk writes hold: they update the lexical statistics rows, and
-    /// one writer at a time keeps those updates free of deadlocks.
-    static let chunkWriteLock: Int64 = 0x6E65_7874_6368_6E6B
+    /// The advisory lock migrations hold ("migr"), so two servers starting together cannot
+    /// both apply one. Advisory locks are per cluster: the second key is the database's, so
+    /// servers of other databases on the same cluster do not wait for each other.
+    static let migrationLock: Int32 = 0x6D69_6772
+    /// The advisory lock chunk writes hold ("chnk"): they update the lexical statistics rows,
+    /// and one writer at a time keeps those updates free of deadlocks.
+    static let chunkWriteLock: Int32 = 0x6368_6E6B
+
+    /// `SELECT pg_advisory_xact_lock(kind, <this database>)`.
+    static func lock(_ kind: Int32) -> PostgresQuery {
+        "SELECT pg_advisory_xact_lock(\(kind), hashtext(current_database()))"
+    }
+
+    /// Migrations may rewrite tables and wait for another server's: longer than a request.
+    static let migrationTimeout: Duration = .seconds(600)
 
     /// Applies the migrations this database lacks, in order, in one transaction under the
     /// advisory lock. Append-only like SQLite's: a shipped migration is never edited.
     func migrate() async throws {
         let migrations = Self.migrations
-        try await transaction { connection in
-            try await connection.rows("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+        try await transaction(within: Self.migrationTimeout) { connection in
+            // Not bounded by the request deadlines (a migration may rewrite a big table).
+            try await connection.rows("SET LOCAL statement_timeout = 0")
+            try await connection.rows("SET LOCAL lock_timeout = 0")
+            try await connection.rows(Self.lock(Self.migrationLock))
             try await connection.rows("""
                 CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
                 """)

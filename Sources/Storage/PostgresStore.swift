@@ -37,6 +37,14 @@ public final class PostgresStore: Sendable {
                                                          database: url.database, tls: try tls(for: url))
         configuration.options.maximumConnections = url.poolSize
         configuration.options.connectTimeout = timeout
+        // The deadline holds on the server too: a statement or lock wait past it is cancelled
+        // there (a query in flight cannot be cancelled from here), and a connection left idle
+        // inside a transaction is closed, so no lock outlives its request.
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        configuration.options.additionalStartupParameters = [
+            ("statement_timeout", "\(milliseconds)"), ("lock_timeout", "\(milliseconds)"),
+            ("idle_in_transaction_session_timeout", "\(2 * milliseconds)"),
+        ]
         let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), url: url,
                                   logger: logger, timeout: timeout)
         do {
@@ -129,8 +137,9 @@ public final class PostgresStore: Sendable {
     }
 
     /// Runs `body` in a transaction (committed when it returns, rolled back when it throws).
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await run { [client, logger] in
+    func transaction<T: Sendable>(within limit: Duration? = nil,
+                                  _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await run(within: limit) { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         }
     }
@@ -148,6 +157,8 @@ public final class PostgresStore: Sendable {
                 switch state {
                 case "23505": return .duplicate(psql.serverInfo?[.constraintName] ?? "row")
                 case "53100": return .full
+                // statement_timeout and lock_timeout (see `connect`): too slow or too busy now.
+                case "57014", "55P03": return .unavailable("PostgreSQL at \(url.endpoint) did not answer within \(timeout): \(message)")
                 // Shutting down, too many connections, cannot connect now.
                 case "57P01", "57P02", "57P03", "53300": return .unavailable("PostgreSQL at \(url.endpoint): \(message)")
                 default: return .database(message)

@@ -6,16 +6,16 @@ import Ingest
 import Storage
 import VectorIndex
 
-/// `nextraction index ...`: maintenance of the vector indexes derived from SQLite.
+/// `nextraction index ...`: maintenance of the vector indexes derived from the database.
 struct IndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Rebuild or inspect the vector indexes (always derivable from SQLite).",
+        abstract: "Rebuild or inspect the vector indexes (always derivable from the database).",
         subcommands: [Rebuild.self, Status.self]
     )
 
     struct Rebuild: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rebuild index generations from the vectors stored in SQLite.")
+        static let configuration = CommandConfiguration(abstract: "Rebuild index generations from the vectors stored in the database.")
 
         @Option(help: "Only this collection (default: every collection).")
         var collection: String?
@@ -54,14 +54,14 @@ struct IndexCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show each collection's index and whether it matches SQLite.")
+        static let configuration = CommandConfiguration(abstract: "Show each collection's index and whether it matches the database.")
 
         @OptionGroup var data: DataOptions
         @OptionGroup var model: ModelOptions
 
         func run() async throws {
             let services = try await LocalServices(data: data, model: model)
-            var table = TextTable(["owner", "collection", "kind", "vectors", "chunks in SQLite", "consistent"])
+            var table = TextTable(["owner", "collection", "kind", "vectors", "chunks in database", "consistent"])
             for (record, email) in try await services.database.allCollections() {
                 guard let id = record.id else { continue }
                 let chunks = await Set(try services.database.chunkIDs(collectionID: id))

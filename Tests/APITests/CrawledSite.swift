@@ -32,6 +32,7 @@ actor CrawledSite {
     nonisolated func apply(to config: inout AppConfig, built: (directory: String, log: [JobPageRecord], databaseURL: DatabaseURL?)) {
         config.dataDirectory = built.directory
         config.databaseURL = built.databaseURL
+        if built.databaseURL != nil { config.databaseTimeout = 120 }   // a bound on failures, not a speed
     }
 
     /// The data directory and the crawl's per-URL log. One crawl serves every caller (a plain
@@ -55,6 +56,7 @@ actor CrawledSite {
         var config = AppConfig()
         config.dataDirectory = directory.path
         config.databaseURL = try await backend.serverDatabaseURL().map(DatabaseURL.init)
+        config.databaseTimeout = 120
         let database = try await config.openDatabase()
         let user = try await database.createUser(email: email, passwordHash: await PasswordHasher(cost: 4).hash("correct horse battery"))
         let collection = try await database.ensureCollection(userID: user.id!, name: name).id!

@@ -47,7 +47,7 @@ struct PlansAPITests {
         let server = try await ServerProcess(dataDirectory: data.path, environment: [
             "NEX_MODEL_DIR": TestModel.directory, "NEX_ALLOW_PRIVATE_HOSTS": "1", "NEX_CRAWL_DELAY": "0",
             "NEX_QUOTA_GENERATIONS": "5", "PRIMARY_KEY": Self.key, "NEX_LOG_LEVEL": "trace",
-            "NEX_DATABASE_URL": try await backend.serverDatabaseURL() ?? "",
+            "NEX_DATABASE_URL": try await backend.serverDatabaseURL() ?? "", "NEX_DATABASE_TIMEOUT": "120s",
         ])
         defer { server.stop() }
         let alice = try await APIClient(baseURL: server.baseURL).registered(email: "alice@example.com")

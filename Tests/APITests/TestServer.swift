@@ -26,7 +26,10 @@ func withTestServer<T>(
     config.dataDirectory = directory.path
     config.webDirectory = BuildProducts.repositoryRoot.appendingPathComponent("Web").path
     config.bcryptCost = 4
-    if let url = try await backend.serverDatabaseURL() { config.databaseURL = try DatabaseURL(url) }
+    if let url = try await backend.serverDatabaseURL() {
+        config.databaseURL = try DatabaseURL(url)
+        config.databaseTimeout = 120   // bounds failures only (a loaded machine is slow, not wrong)
+    }
     configure(&config)
     var logger = Logger(label: "test") { label in
         if let logHandler {

@@ -236,6 +236,29 @@ struct StoreContractTests {
         #expect(try await store.operationalCounts().runningJobs == 0)
     }
 
+    @Test("a job run in-process is started by its worker; at start-up, a dead worker's running jobs are queued again", arguments: Backend.allCases)
+    func requeue(_ backend: Backend) async throws {
+        let opened = try await backend.open()
+        let store = opened.store
+        let owner = try await Owner(store)
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        let mine = try await store.createJob(userID: owner.userID, collectionID: owner.collectionID, kind: "ingest", params: "{}", at: start)
+        let theirs = try await store.createJob(userID: owner.userID, collectionID: owner.collectionID, kind: "ingest", params: "{}", at: start)
+        let fresh = try await store.createJob(userID: owner.userID, collectionID: owner.collectionID, kind: "ingest", params: "{}", at: start)
+        try await store.startJob(id: mine.id, worker: "me", now: start)
+        try await store.startJob(id: theirs.id, worker: "dead", now: start)
+        try await store.startJob(id: fresh.id, worker: "alive", now: start.addingTimeInterval(100))
+        let started = try await store.job(id: mine.id)
+        #expect(started?.status == "running" && started?.attempts == 1 && started?.worker == "me")
+        // Only the other worker's job whose heartbeat is older than staleBefore goes back to the queue.
+        #expect(try await store.requeueJobs(ofWorkerOtherThan: "me", staleBefore: start.addingTimeInterval(50)) == 1)
+        let requeued = try await store.job(id: theirs.id)
+        #expect(requeued?.status == "queued" && requeued?.worker == nil)
+        #expect(try await store.job(id: mine.id)?.status == "running")
+        #expect(try await store.job(id: fresh.id)?.status == "running")
+        #expect(try await store.operationalCounts().queuedJobs == 1)
+    }
+
     @Test("a job's page log appends in order, pages, filters by status and clears", arguments: Backend.allCases)
     func jobPages(_ backend: Backend) async throws {
         let opened = try await backend.open()

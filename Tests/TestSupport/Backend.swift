@@ -21,12 +21,16 @@ public enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable
                 try AppDatabase.open(path: path)
             }
         case .postgres:
+            // Waits bound failures only: a loaded machine may be slow, never wrong.
             let url = try DatabaseURL(try await TestPostgres.freshDatabaseURL())
-            return Opened(store: try await PostgresStore.connect(url), directory: nil) {
-                try await PostgresStore.connect(url)
+            return Opened(store: try await PostgresStore.connect(url, timeout: Self.timeout), directory: nil) {
+                try await PostgresStore.connect(url, timeout: Self.timeout)
             }
         }
     }
+
+    /// How long a test's database operation may take before it fails (a bound, not a speed).
+    public static let timeout: Duration = .seconds(120)
 
     public struct Opened: Sendable {
         public let store: any DataStore
