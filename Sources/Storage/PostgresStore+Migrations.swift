@@ -37,6 +37,7 @@ extension PostgresStore {
             // Not bounded by the request deadlines (a migration may rewrite a big table).
             try await connection.rows("SET LOCAL statement_timeout = 0")
             try await connection.rows("SET LOCAL lock_timeout = 0")
+            try await connection.rows("SET LOCAL idle_in_transaction_session_timeout = 0")
             try await connection.rows(Self.lock(Self.migrationLock))
             try await connection.rows("""
                 CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())

@@ -40,10 +40,11 @@ public final class PostgresStore: Sendable {
         // The deadline holds on the server too: a statement or lock wait past it is cancelled
         // there (a query in flight cannot be cancelled from here), and a connection left idle
         // inside a transaction is closed, so no lock outlives its request.
+        // (Idle in a transaction: at least a minute, so a starved client is not cut off.)
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "\(milliseconds)"), ("lock_timeout", "\(milliseconds)"),
-            ("idle_in_transaction_session_timeout", "\(2 * milliseconds)"),
+            ("idle_in_transaction_session_timeout", "\(max(2 * milliseconds, 60_000))"),
         ]
         let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), url: url,
                                   logger: logger, timeout: timeout)
@@ -106,20 +107,17 @@ public final class PostgresStore: Sendable {
     // MARK: - Running queries
 
     /// Runs `body` within `limit` (default: `timeout`), mapping errors to `StorageError`.
+    ///
+    /// A race, not a task group: a group waits for its cancelled child, and a query already
+    /// sent (or a connection the server closed mid-transaction) may not answer cancellation,
+    /// which would turn the deadline into a hang. The losing side is cancelled and left to
+    /// finish on its own; the server-side timeouts (`connect`) end its statement there.
     func run<T: Sendable>(within limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = limit ?? self.timeout
+        let endpoint = url.endpoint
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw StorageError.unavailable("PostgreSQL at \(url.endpoint) did not answer within \(timeout)")
-                }
-                return value
+            return try await Deadline.race(timeout, body) {
+                StorageError.unavailable("PostgreSQL at \(endpoint) did not answer within \(timeout)")
             }
         } catch {
             throw wrap(error)
@@ -205,3 +203,79 @@ extension PostgresRandomAccessRow {
         try self[column].decode(T.self)
     }
 }
+
+/// The first of an operation and a timer: whichever finishes first resumes the caller, and
+/// the other is cancelled.
+enum Deadline {
+    static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T,
+                                  timedOut: @escaping @Sendable () -> any Error) async throws -> T {
+        let once = ResumeOnce<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                once.set(continuation)
+                let work = Task {
+                    do { once.resume(.success(try await body())) } catch { once.resume(.failure(error)) }
+                }
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    if !Task.isCancelled, once.resume(.failure(timedOut())) { work.cancel() }
+                }
+                once.onFinish { timer.cancel() }
+            }
+        } onCancel: {
+            once.resume(.failure(CancellationError()))
+        }
+    }
+}
+
+/// A continuation resumed at most once, by whoever comes first. Thread-safe.
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var pending: Result<T, any Error>?
+    private var done = false
+    private var finish: (@Sendable () -> Void)?
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) {
+        lock.lock()
+        if let pending {
+            lock.unlock()
+            continuation.resume(with: pending)
+            return
+        }
+        self.continuation = continuation
+        lock.unlock()
+    }
+
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        lock.lock()
+        if done {
+            lock.unlock()
+            action()
+            return
+        }
+        finish = action
+        lock.unlock()
+    }
+
+    /// Resumes with `result` unless something came first; true when this call won.
+    @discardableResult
+    func resume(_ result: Result<T, any Error>) -> Bool {
+        lock.lock()
+        guard !done else {
+            lock.unlock()
+            return false
+        }
+        done = true
+        let continuation = self.continuation
+        self.continuation = nil
+        if continuation == nil { pending = result }
+        let finish = self.finish
+        self.finish = nil
+        lock.unlock()
+        continuation?.resume(with: result)
+        finish?()
+        return true
+    }
+}
+
