@@ -98,7 +98,7 @@ extension PostgresStore: DocumentStore {
     }
 
     public func storePage(_ document: DocumentRecord, chunks: [NewChunk]) async throws -> (documentID: Int64, removed: [Int64], added: [Int64]) {
-        let postings = LexicalPostings(title: document.title, chunks: chunks)
+        let postings = LexicalPostings(titles: Array(repeating: document.title, count: chunks.count), chunks: chunks)
         return try await transaction { connection in
             try await connection.rows(Self.lock(Self.chunkWriteLock))
             let d = document
@@ -129,12 +129,7 @@ extension PostgresStore: DocumentStore {
             let idOf = Dictionary(inserted.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
             let added = chunks.compactMap { idOf[$0.ordinal] }
             guard added.count == chunks.count else { throw StorageError.database("chunks without ids") }
-            try await connection.rows("""
-                INSERT INTO chunk_term (collection_id, term, chunk_id, tf_title, tf_heading, tf_body, length)
-                SELECT \(d.collectionID), * FROM unnest(\(postings.terms)::text[], \(postings.chunkIndexes.map { added[$0] })::bigint[],
-                    \(postings.title)::int[], \(postings.heading)::int[], \(postings.body)::int[],
-                    \(postings.chunkIndexes.map { postings.lengths[$0] })::int[])
-                """)
+            try await postings.insert(chunkIDs: added, collectionIDs: Array(repeating: d.collectionID, count: added.count), on: connection)
             return (documentID, removed, added)
         }
     }
@@ -220,8 +215,8 @@ extension PostgresStore: DocumentStore {
     }
 }
 
-/// A page's lexical postings: per chunk and term, the term's count in the title, the heading
-/// path and the text, and each chunk's length in tokens (title + heading + text + the one
+/// Chunks' lexical postings: per chunk and term, the term's count in the chunk's page title,
+/// heading path and text, and each chunk's length in tokens (title + heading + text + the one
 /// token SQLite's index gives the collection column) — what BM25 needs, as FTS5 counts it.
 struct LexicalPostings {
     var terms: [String] = []
@@ -231,14 +226,20 @@ struct LexicalPostings {
     var body: [Int] = []
     var lengths: [Int] = []
 
-    init(title pageTitle: String, chunks: [NewChunk]) {
-        let titleTokens = FullTextTokenizer.tokens(pageTitle)
-        let titleCounts = Self.counts(titleTokens)
+    /// `titles[i]` is the page title of `chunks[i]` (one page's chunks share it).
+    init(titles: [String], chunks: [NewChunk]) {
+        precondition(titles.count == chunks.count, "one title per chunk")
+        var titleTokens: (title: String, tokens: [String], counts: [String: Int])?
         for (index, chunk) in chunks.enumerated() {
+            if titleTokens?.title != titles[index] {
+                let tokens = FullTextTokenizer.tokens(titles[index])
+                titleTokens = (titles[index], tokens, Self.counts(tokens))
+            }
+            let titleCounts = titleTokens?.counts ?? [:]
             let headingTokens = FullTextTokenizer.tokens(chunk.headingPath)
             let bodyTokens = FullTextTokenizer.tokens(chunk.text)
             let headingCounts = Self.counts(headingTokens), bodyCounts = Self.counts(bodyTokens)
-            lengths.append(titleTokens.count + headingTokens.count + bodyTokens.count + 1)
+            lengths.append((titleTokens?.tokens.count ?? 0) + headingTokens.count + bodyTokens.count + 1)
             for term in Set(titleCounts.keys).union(headingCounts.keys).union(bodyCounts.keys).sorted() {
                 terms.append(term)
                 chunkIndexes.append(index)
@@ -251,5 +252,15 @@ struct LexicalPostings {
 
     static func counts(_ tokens: [String]) -> [String: Int] {
         tokens.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+    }
+
+    /// Inserts the postings of chunks stored with `chunkIDs` in `collectionIDs` (by chunk index).
+    func insert(chunkIDs: [Int64], collectionIDs: [Int64], on connection: PostgresConnection) async throws {
+        try await connection.rows("""
+            INSERT INTO chunk_term (collection_id, term, chunk_id, tf_title, tf_heading, tf_body, length)
+            SELECT * FROM unnest(\(chunkIndexes.map { collectionIDs[$0] })::bigint[], \(terms)::text[],
+                \(chunkIndexes.map { chunkIDs[$0] })::bigint[], \(title)::int[], \(heading)::int[], \(body)::int[],
+                \(chunkIndexes.map { lengths[$0] })::int[])
+            """)
     }
 }

@@ -21,27 +21,20 @@ extension PostgresStore: LexicalSearch {
     public func searchFullText(collectionID: Int64, terms: [String], limit: Int, weights: FullTextWeights) async throws -> [(id: Int64, score: Double)] {
         let tokens = Self.tokens(of: terms)
         guard !tokens.isEmpty, limit > 0 else { return [] }
-        let statistics = try await rows("""
-            SELECT s.chunks, s.tokens, t.term, t.chunks FROM lexical_stat s JOIN term_stat t ON t.term = ANY(\(tokens))
-            WHERE s.id = 1 AND t.chunks > 0
-            """)
-        var found: [String] = [], idfs: [Double] = []
-        var average = 1.0
-        for row in statistics {
-            let (total, length, term, holding) = try row.decode((Int, Int, String, Int).self)
-            average = total > 0 ? Double(length) / Double(total) : 1
-            found.append(term)
-            idfs.append(max(log((Double(total - holding) + 0.5) / (Double(holding) + 0.5)), 1e-6))
-        }
-        guard !found.isEmpty else { return [] }
+        // One round trip: the IDFs and the average length come from the statistics rows.
         return try await rows("""
+            WITH s AS (SELECT chunks::float8 AS n, CASE WHEN chunks > 0 THEN tokens::float8 / chunks ELSE 1 END AS average
+                       FROM lexical_stat WHERE id = 1),
+                 q AS (SELECT t.term, greatest(ln((s.n - t.chunks + 0.5) / (t.chunks + 0.5)), 1e-6) AS idf
+                       FROM term_stat t, s WHERE t.term = ANY(\(tokens)) AND t.chunks > 0)
             SELECT p.chunk_id,
-                   sum(q.idf * f.w * \(Self.k1 + 1) / (f.w + \(Self.k1) * (\(1 - Self.b) + \(Self.b) * p.length / \(average)))) AS score
+                   sum(q.idf * f.w * \(Self.k1 + 1) / (f.w + \(Self.k1) * (\(1 - Self.b) + \(Self.b) * p.length / s.average))) AS score
             FROM chunk_term p
-            JOIN unnest(\(found)::text[], \(idfs)::float8[]) AS q(term, idf) ON q.term = p.term
+            JOIN q ON q.term = p.term
+            CROSS JOIN s
             CROSS JOIN LATERAL (SELECT \(weights.title) * p.tf_title + \(weights.heading) * p.tf_heading
                                        + \(weights.body) * p.tf_body AS w) AS f
-            WHERE p.collection_id = \(collectionID) AND p.term = ANY(\(found))
+            WHERE p.collection_id = \(collectionID) AND p.term = ANY(\(tokens))
             GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT \(limit)
             """).map { row in
             let (id, score) = try row.decode((Int64, Double).self)

@@ -160,35 +160,18 @@ public enum StorageMigration {
                 }
             }
             guard let last = rows.last else { return }
-            var terms: [String] = [], chunkIDs: [Int64] = [], collections: [Int64] = []
-            var title: [Int] = [], heading: [Int] = [], body: [Int] = [], lengths: [Int] = [], termLengths: [Int] = []
-            for row in rows {
-                let postings = LexicalPostings(title: row.title, chunks: [row.chunk])
-                let length = postings.lengths.first ?? 1
-                lengths.append(length)
-                terms += postings.terms
-                chunkIDs += Array(repeating: row.id, count: postings.terms.count)
-                collections += Array(repeating: row.collectionID, count: postings.terms.count)
-                termLengths += Array(repeating: length, count: postings.terms.count)
-                title += postings.title
-                heading += postings.heading
-                body += postings.body
-            }
             let chunks = rows.map(\.chunk)
-            try await target.transaction { [terms, chunkIDs, collections, title, heading, body, lengths, termLengths] connection in
+            let postings = LexicalPostings(titles: rows.map(\.title), chunks: chunks)
+            try await target.transaction { connection in
                 try await connection.rows("""
                     INSERT INTO chunk (id, document_id, collection_id, ordinal, heading_path, text, token_count, vector, content_hash, layout,
                                        lexical_length)
                     SELECT * FROM unnest(\(rows.map(\.id))::bigint[], \(rows.map(\.documentID))::bigint[], \(rows.map(\.collectionID))::bigint[],
                         \(chunks.map(\.ordinal))::int[], \(chunks.map(\.headingPath))::text[], \(chunks.map(\.text))::text[],
                         \(chunks.map(\.tokenCount))::int[], \(chunks.map { chunk in chunk.vector.withUnsafeBytes { ByteBuffer(bytes: $0) } })::bytea[],
-                        \(chunks.map(\.contentHash))::text[], \(chunks.map(\.layout))::text[], \(lengths)::int[])
+                        \(chunks.map(\.contentHash))::text[], \(chunks.map(\.layout))::text[], \(postings.lengths)::int[])
                     """)
-                try await connection.rows("""
-                    INSERT INTO chunk_term (collection_id, term, chunk_id, tf_title, tf_heading, tf_body, length)
-                    SELECT * FROM unnest(\(collections)::bigint[], \(terms)::text[], \(chunkIDs)::bigint[], \(title)::int[], \(heading)::int[],
-                        \(body)::int[], \(termLengths)::int[])
-                    """)
+                try await postings.insert(chunkIDs: rows.map(\.id), collectionIDs: rows.map(\.collectionID), on: connection)
             }
             after = last.id
             copied += rows.count
