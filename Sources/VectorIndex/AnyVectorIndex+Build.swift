@@ -5,16 +5,26 @@ extension AnyVectorIndex {
     public func exportAll() -> (ids: [Int64], vectors: Matrix) {
         var ids: [Int64] = []
         var storage: [Float] = []
+        let runs: [(ids: StoredArray<Int64>, vectors: StoredArray<Float>)]
+        let tombstones: Set<Int64>
         switch self {
         case .flat(let flat):
-            for segment in flat.segments {
-                ids += segment.ids.array
-                storage += segment.vectors.array
-            }
+            runs = flat.segments.map { ($0.ids, $0.vectors) }
+            tombstones = flat.tombstones
         case .ivf(let ivf):
-            for segment in ivf.segments {
-                ids += segment.ids.array
-                storage += segment.vectors.array
+            runs = ivf.segments.map { ($0.ids, $0.vectors) }
+            tombstones = ivf.tombstones
+        }
+        let d = dimension
+        for run in runs {
+            if tombstones.isEmpty {
+                ids += run.ids.array
+                storage += run.vectors.array
+                continue
+            }
+            for row in 0..<run.ids.count where !tombstones.contains(run.ids[row]) {
+                ids.append(run.ids[row])
+                storage += UnsafeBufferPointer(start: run.vectors.pointer + row * d, count: d)
             }
         }
         return (ids, Matrix(rows: ids.count, cols: dimension, storage: storage))
@@ -23,8 +33,8 @@ extension AnyVectorIndex {
     /// The stored ids.
     public var allIDs: [Int64] {
         switch self {
-        case .flat(let flat): return flat.segments.flatMap { $0.ids.array }
-        case .ivf(let ivf): return ivf.segments.flatMap { $0.ids.array }
+        case .flat(let flat): return flat.allIDs
+        case .ivf(let ivf): return ivf.allIDs
         }
     }
 

@@ -4,13 +4,17 @@ import NexNumerics
 ///
 /// Storage is a short list of immutable segments (ids + row-major vectors). `add` appends a
 /// segment instead of copying what is there, so publishing a generation after an ingest batch
-/// costs the size of the batch; more than `maxSegments` are merged into one. Search scores
+/// costs the size of the batch; small segments are merged with their neighbours as they
+/// accumulate (`SegmentPolicy`), so each vector is copied O(log n) times, not once per batch.
+/// Removing ids from a big segment marks them deleted (`tombstones`) instead of copying it;
+/// searches skip them. Search scores
 /// blocks of the base with `sgemm` (bounded scratch memory) and keeps the top k per query in a
 /// bounded heap, so recall is exactly 1.0.
 public struct FlatIndex: VectorSearchIndex {
     public let dimension: Int
     var segments: [FlatSegment]
-    static let maxSegments = 8
+    /// Removed ids still stored in a big segment (dropped when it is next merged or written).
+    var tombstones: Set<Int64> = []
 
     public init(dimension: Int) {
         precondition(dimension > 0, "dimension must be positive")
@@ -23,7 +27,7 @@ public struct FlatIndex: VectorSearchIndex {
         self.segments = segments
     }
 
-    public var count: Int { segments.reduce(0) { $0 + $1.count } }
+    public var count: Int { segments.reduce(0) { $0 + $1.count } - tombstones.count }
     public var isTrained: Bool { true }
 
     public mutating func train(_ vectors: Matrix) throws {
@@ -34,23 +38,59 @@ public struct FlatIndex: VectorSearchIndex {
         try checkDimension(vectors)
         guard vectors.rows == ids.count else { throw VectorIndexError.idCountMismatch(vectors: vectors.rows, ids: ids.count) }
         guard !ids.isEmpty else { return }
+        let revived = tombstones.intersection(ids)
+        if !revived.isEmpty {
+            // A marked id added again: its old row must go for real, or the mark would hide the new one.
+            segments = segments.compactMap { segment in
+                let (kept, _) = segment.removing(revived, dimension: dimension)
+                return kept.count > 0 ? kept : nil
+            }
+            tombstones.subtract(revived)
+        }
         segments.append(FlatSegment(vectors: StoredArray(vectors.storage), ids: StoredArray(ids)))
-        if segments.count > Self.maxSegments { segments = [FlatSegment.merging(segments, dimension: dimension)] }
+        let tail = SegmentPolicy.tailToMerge(segments.map(\.count))
+        if tail > 1 {
+            let merging = Array(segments.suffix(tail))
+            segments.removeLast(tail)
+            let merged = FlatSegment.merging(merging, dimension: dimension, excluding: tombstones)
+            tombstones.subtract(merging.flatMap { $0.ids.array })
+            segments.append(merged)
+        }
     }
 
     @discardableResult
     public mutating func remove(_ ids: Set<Int64>) throws -> Int {
-        guard !ids.isEmpty else { return 0 }
+        let wanted = ids.subtracting(tombstones)
+        guard !wanted.isEmpty else { return 0 }
         var removed = 0
         segments = segments.compactMap { segment in
-            let (kept, dropped) = segment.removing(ids, dimension: dimension)
+            guard segment.mayHold(wanted) else { return segment }
+            if segment.count > SegmentPolicy.copyOnRemoveLimit {
+                let marked = segment.ids.buffer.filter(wanted.contains)
+                tombstones.formUnion(marked)
+                removed += marked.count
+                return segment
+            }
+            let (kept, dropped) = segment.removing(wanted, dimension: dimension)
             removed += dropped
             return kept.count > 0 ? kept : nil
+        }
+        if tombstones.count > SegmentPolicy.tombstoneLimit {
+            segments = segments.compactMap { segment in
+                let (kept, _) = segment.removing(tombstones, dimension: dimension)
+                return kept.count > 0 ? kept : nil
+            }
+            tombstones = []
         }
         return removed
     }
 
     public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) throws -> SearchResults {
+        guard !tombstones.isEmpty else { return try searchStored(queries, k: k, parameters: parameters) }
+        return try searchStored(queries, k: k + tombstones.count, parameters: parameters).excluding(tombstones, k: k)
+    }
+
+    func searchStored(_ queries: Matrix, k: Int, parameters: SearchParameters) throws -> SearchResults {
         try checkDimension(queries)
         guard k >= 0 else { throw VectorIndexError.invalidParameter("k must not be negative") }
         var results = SearchResults(queryCount: queries.rows, k: k)
@@ -73,26 +113,50 @@ public struct FlatIndex: VectorSearchIndex {
     }
 
     /// All stored ids, in storage order.
-    public var allIDs: [Int64] { segments.flatMap { $0.ids.array } }
+    public var allIDs: [Int64] { segments.flatMap { $0.ids.array }.filter { !tombstones.contains($0) } }
 }
 
 /// One immutable run of stored vectors.
 struct FlatSegment: Sendable {
     let vectors: StoredArray<Float>
     let ids: StoredArray<Int64>
+    /// The smallest and largest id stored: removing ids outside them needs no scan (new
+    /// chunks get ids above every stored one).
+    let idBounds: ClosedRange<Int64>?
     var count: Int { ids.count }
 
-    static func merging(_ segments: [FlatSegment], dimension: Int) -> FlatSegment {
+    init(vectors: StoredArray<Float>, ids: StoredArray<Int64>) {
+        self.vectors = vectors
+        self.ids = ids
+        idBounds = ids.bounds
+    }
+
+    /// Whether any of `wanted` may be stored here.
+    func mayHold(_ wanted: Set<Int64>) -> Bool {
+        guard let idBounds else { return false }
+        return wanted.contains(where: idBounds.contains)
+    }
+
+    /// One segment holding the rows of `segments` except the ids in `excluding`.
+    static func merging(_ segments: [FlatSegment], dimension: Int, excluding: Set<Int64> = []) -> FlatSegment {
         let total = segments.reduce(0) { $0 + $1.count }
         let vectors = UnsafeMutablePointer<Float>.allocate(capacity: max(1, total * dimension))
         let ids = UnsafeMutablePointer<Int64>.allocate(capacity: max(1, total))
         var offset = 0
         for segment in segments {
-            (vectors + offset * dimension).initialize(from: segment.vectors.pointer, count: segment.count * dimension)
-            (ids + offset).initialize(from: segment.ids.pointer, count: segment.count)
-            offset += segment.count
+            if excluding.isEmpty {
+                (vectors + offset * dimension).initialize(from: segment.vectors.pointer, count: segment.count * dimension)
+                (ids + offset).initialize(from: segment.ids.pointer, count: segment.count)
+                offset += segment.count
+                continue
+            }
+            for row in 0..<segment.count where !excluding.contains(segment.ids[row]) {
+                (vectors + offset * dimension).initialize(from: segment.vectors.pointer + row * dimension, count: dimension)
+                (ids + offset).initialize(to: segment.ids[row])
+                offset += 1
+            }
         }
-        return FlatSegment(vectors: StoredArray(adopting: vectors, count: total * dimension), ids: StoredArray(adopting: ids, count: total))
+        return FlatSegment(vectors: StoredArray(adopting: vectors, count: offset * dimension), ids: StoredArray(adopting: ids, count: offset))
     }
 
     func removing(_ doomed: Set<Int64>, dimension: Int) -> (FlatSegment, Int) {

@@ -2,6 +2,11 @@ import NexNumerics
 
 extension IVFIndex {
     public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) throws -> SearchResults {
+        guard !tombstones.isEmpty else { return try searchStored(queries, k: k, parameters: parameters) }
+        return try searchStored(queries, k: k + tombstones.count, parameters: parameters).excluding(tombstones, k: k)
+    }
+
+    func searchStored(_ queries: Matrix, k: Int, parameters: SearchParameters) throws -> SearchResults {
         try checkDimension(queries)
         guard k >= 0 else { throw VectorIndexError.invalidParameter("k must not be negative") }
         guard parameters.nprobe > 0 else { throw VectorIndexError.invalidParameter("nprobe must be positive") }

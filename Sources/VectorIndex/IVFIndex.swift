@@ -7,7 +7,8 @@ import NexNumerics
 /// contiguously, so scanning a list is one small `sgemm`.
 ///
 /// Storage, as for `FlatIndex`, is a few immutable segments: each `add` builds a segment
-/// holding all lists of the new vectors; more than `maxSegments` are merged. Reference: Jégou
+/// holding all lists of the new vectors, merged as `SegmentPolicy` says; removals from big
+/// segments are marked (`tombstones`). Reference: Jégou
 /// et al. 2011; faiss/IndexIVF.h, IndexIVFFlat.h.
 public struct IVFIndex: VectorSearchIndex {
     public let dimension: Int
@@ -20,9 +21,10 @@ public struct IVFIndex: VectorSearchIndex {
     /// Per-list sizes over all segments, and the longest list in any one segment (scratch size).
     private(set) var cachedListSizes: [Int] = []
     private(set) var longestList = 0
+    /// Removed ids still stored in a big segment (dropped when it is next merged or written).
+    var tombstones: Set<Int64> = []
     /// k-means settings used by `train`.
     public var kmeans: SphericalKMeans
-    static let maxSegments = 8
 
     public init(dimension: Int, nlist: Int, seed: UInt64 = 1234) {
         precondition(dimension > 0 && nlist > 0, "dimension and nlist must be positive")
@@ -56,7 +58,7 @@ public struct IVFIndex: VectorSearchIndex {
     /// Recommended training-set size: 64 vectors per list.
     public static func trainingSize(nlist: Int) -> Int { 64 * nlist }
 
-    public var count: Int { segments.reduce(0) { $0 + $1.ids.count } }
+    public var count: Int { segments.reduce(0) { $0 + $1.ids.count } - tombstones.count }
     public var isTrained: Bool { centroids != nil }
 
     /// Vectors per list, over all segments.
@@ -87,21 +89,64 @@ public struct IVFIndex: VectorSearchIndex {
         guard isTrained else { throw VectorIndexError.notTrained }
         guard !ids.isEmpty else { return }
         let (lists, _) = try nearestLists(vectors)
-        segments.append(IVFSegment.build(vectors: vectors, ids: ids, lists: lists, nlist: nlist))
-        if segments.count > Self.maxSegments { segments = [IVFSegment.merging(segments, nlist: nlist, dimension: dimension)] }
+        var next = segments
+        let revived = tombstones.intersection(ids)
+        if !revived.isEmpty {
+            // A marked id added again: its old row must go for real, or the mark would hide the new one.
+            next = next.compactMap { segment in
+                let (kept, _) = segment.removing(revived, nlist: nlist, dimension: dimension)
+                return kept.ids.count > 0 ? kept : nil
+            }
+            tombstones.subtract(revived)
+        }
+        next.append(IVFSegment.build(vectors: vectors, ids: ids, lists: lists, nlist: nlist))
+        let tail = SegmentPolicy.tailToMerge(next.map(\.ids.count))
+        if tail > 1 {
+            let merging = Array(next.suffix(tail))
+            next.removeLast(tail)
+            var merged = IVFSegment.merging(merging, nlist: nlist, dimension: dimension)
+            let dropped = tombstones.intersection(merging.flatMap { $0.ids.array })
+            if !dropped.isEmpty {
+                merged = merged.removing(dropped, nlist: nlist, dimension: dimension).0
+                tombstones.subtract(dropped)
+            }
+            next.append(merged)
+        }
+        segments = next
     }
 
     @discardableResult
     public mutating func remove(_ ids: Set<Int64>) throws -> Int {
-        guard !ids.isEmpty else { return 0 }
+        let wanted = ids.subtracting(tombstones)
+        guard !wanted.isEmpty else { return 0 }
         var removed = 0
-        segments = segments.compactMap { segment in
-            let (kept, dropped) = segment.removing(ids, nlist: nlist, dimension: dimension)
+        var marked = tombstones
+        var next: [IVFSegment] = segments.compactMap { segment in
+            guard segment.mayHold(wanted) else { return segment }
+            if segment.ids.count > SegmentPolicy.copyOnRemoveLimit {
+                let found = segment.ids.buffer.filter(wanted.contains)
+                marked.formUnion(found)
+                removed += found.count
+                return segment
+            }
+            let (kept, dropped) = segment.removing(wanted, nlist: nlist, dimension: dimension)
             removed += dropped
             return kept.ids.count > 0 ? kept : nil
         }
+        if marked.count > SegmentPolicy.tombstoneLimit {
+            next = next.compactMap { segment in
+                let (kept, _) = segment.removing(marked, nlist: nlist, dimension: dimension)
+                return kept.ids.count > 0 ? kept : nil
+            }
+            marked = []
+        }
+        tombstones = marked
+        segments = next
         return removed
     }
+
+    /// All stored ids, in storage order.
+    public var allIDs: [Int64] { segments.flatMap { $0.ids.array }.filter { !tombstones.contains($0) } }
 }
 
 /// The inverted lists of one batch of vectors: list `l` holds rows
@@ -110,6 +155,20 @@ struct IVFSegment: Sendable {
     let offsets: StoredArray<Int64>
     let ids: StoredArray<Int64>
     let vectors: StoredArray<Float>
+    /// The smallest and largest id stored (see `FlatSegment.idBounds`).
+    let idBounds: ClosedRange<Int64>?
+
+    init(offsets: StoredArray<Int64>, ids: StoredArray<Int64>, vectors: StoredArray<Float>) {
+        self.offsets = offsets
+        self.ids = ids
+        self.vectors = vectors
+        idBounds = ids.bounds
+    }
+
+    func mayHold(_ wanted: Set<Int64>) -> Bool {
+        guard let idBounds else { return false }
+        return wanted.contains(where: idBounds.contains)
+    }
 
     func range(of list: Int) -> Range<Int> { Int(offsets[list])..<Int(offsets[list + 1]) }
     func size(of list: Int) -> Int { Int(offsets[list + 1] - offsets[list]) }

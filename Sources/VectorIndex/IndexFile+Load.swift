@@ -12,6 +12,8 @@ extension IndexFile {
         public var count: Int
         public var nlist: Int
         public var generation: UInt64
+        /// The change-log sequence number the index reflects (0: unknown or none).
+        public var sequence: Int64
         public var payloadLength: Int
         public var checksum: UInt64
         var sections: [Range<Int>]
@@ -72,6 +74,7 @@ extension IndexFile {
         switch u32(12) {
         case 1: kind = "flat"
         case 2: kind = "ivf"
+        case 3: kind = "delta"
         default: throw fail("unknown index kind \(u32(12))")
         }
         let dimension = Int(u32(16)), count = Int(u64(24)), nlist = Int(u64(32)), payload = Int(u64(48))
@@ -84,6 +87,8 @@ extension IndexFile {
         let expected: [Int]
         if kind == "flat" {
             expected = [count * 8, count * dimension * 4]
+        } else if kind == "delta" {
+            expected = [count * 8, count * dimension * 4, nlist * 8]
         } else {
             guard nlist > 0 else { throw fail("IVF file with no lists") }
             expected = [nlist * dimension * 4, (nlist + 1) * 8, count * 8, count * dimension * 4]
@@ -97,10 +102,36 @@ extension IndexFile {
             sections.append(offset..<(offset + length))
         }
         return Header(kind: kind, dimension: dimension, count: count, nlist: nlist, generation: u64(128),
-                      payloadLength: payload, checksum: u64(56), sections: sections)
+                      sequence: Int64(bitPattern: u64(136)), payloadLength: payload, checksum: u64(56), sections: sections)
+    }
+
+    /// Reads a delta generation file (kind 3), checked like an index file.
+    public static func loadDelta(_ path: String) throws -> (delta: IndexDelta, header: Header) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VectorIndexError.io(path: path, reason: "cannot read")
+        }
+        return try data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { throw VectorIndexError.corruptFile(path: path, reason: "empty") }
+            guard raw.count >= headerSize else { throw VectorIndexError.corruptFile(path: path, reason: "shorter than the header") }
+            let header = try parseHeader(base, fileSize: raw.count, path: path)
+            guard header.kind == "delta" else { throw VectorIndexError.corruptFile(path: path, reason: "not a delta file") }
+            let payload = UnsafeRawBufferPointer(start: base + headerSize, count: header.payloadLength)
+            guard StreamHasher.digest(payload) == header.checksum else {
+                throw VectorIndexError.corruptFile(path: path, reason: "payload checksum mismatch")
+            }
+            func array<T>(_ section: Int, as: T.Type) -> [T] {
+                let range = header.sections[section]
+                return (0..<(range.count / MemoryLayout<T>.stride)).map {
+                    base.loadUnaligned(fromByteOffset: range.lowerBound + $0 * MemoryLayout<T>.stride, as: T.self)
+                }
+            }
+            let delta = IndexDelta(added: array(0, as: Int64.self), vectors: array(1, as: Float.self), removed: array(2, as: Int64.self))
+            return (delta, header)
+        }
     }
 
     static func makeIndex(_ header: Header, base: UnsafeRawPointer, owner: StorageOwner, path: String) throws -> AnyVectorIndex {
+        guard header.kind != "delta" else { throw VectorIndexError.corruptFile(path: path, reason: "a delta file, not an index") }
         func view<T>(_ section: Int, as: T.Type) -> StoredArray<T> {
             let range = header.sections[section]
             return StoredArray(viewing: (base + range.lowerBound).assumingMemoryBound(to: T.self),

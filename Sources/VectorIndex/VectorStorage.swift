@@ -50,3 +50,17 @@ struct StoredArray<Element: BitwiseCopyable>: @unchecked Sendable {
 
     var array: [Element] { Array(buffer) }
 }
+
+extension StoredArray where Element == Int64 {
+    /// The smallest and largest element (nil when empty).
+    var bounds: ClosedRange<Int64>? {
+        guard count > 0 else { return nil }
+        var low = pointer[0], high = pointer[0]
+        for index in 1..<max(1, count) {
+            let value = pointer[index]
+            if value < low { low = value }
+            if value > high { high = value }
+        }
+        return low...high
+    }
+}
