@@ -47,6 +47,7 @@ extension AppDatabase {
                                                   VectorBlob.encode(chunk.vector), chunk.contentHash, chunk.layout])
                 added.append(db.lastInsertedRowID)
             }
+            try Self.recordChange(db, collectionID: document.collectionID, added: added, removed: removed)
             return (documentID, removed, added)
         }
     }
@@ -71,6 +72,7 @@ extension AppDatabase {
             }
             let chunks = try Int64.fetchAll(db, sql: "SELECT id FROM chunk WHERE document_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM document WHERE id = ?", arguments: [id])
+            try Self.recordChange(db, collectionID: collectionID, added: [], removed: chunks)
             return chunks
         }
     }

@@ -17,6 +17,16 @@ extension AppDatabase {
         }
     }
 
+    public func recordRequest(scope: String, key: String, at date: Date, windowStart: Date) throws -> AttemptWindow {
+        try write { db in
+            try db.execute(sql: "DELETE FROM auth_attempt WHERE scope = ? AND key = ? AND at <= ?", arguments: [scope, key, windowStart])
+            try db.execute(sql: "INSERT INTO auth_attempt (scope, key, at) VALUES (?, ?, ?)", arguments: [scope, key, date])
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM auth_attempt WHERE scope = ? AND key = ?",
+                                       arguments: [scope, key])
+            return AttemptWindow(count: row?["n"] ?? 0, oldest: row?["oldest"])
+        }
+    }
+
     /// How many attempts of `key` in `scope` happened since `date`, and the oldest of them.
     public func attempts(scope: String, key: String, since date: Date) throws -> AttemptWindow {
         try read { db in

@@ -263,6 +263,24 @@ extension AppDatabase {
                 CREATE INDEX auth_attempt_at ON auth_attempt(at);
                 """)
         }
+        migrator.registerMigration("v9-chunk-changes") { db in
+            // The log every derived vector index follows: one row per stored or deleted page,
+            // numbered in commit order (SQLite has one writer). `change_seq` is the collection's
+            // newest entry (what a reader compares with), `change_floor` the newest pruned one.
+            try db.execute(sql: """
+                ALTER TABLE collection ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE collection ADD COLUMN change_floor INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE chunk_change (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                    added TEXT NOT NULL,
+                    removed TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX chunk_change_collection ON chunk_change(collection_id, seq);
+                CREATE INDEX chunk_change_at ON chunk_change(at);
+                """)
+        }
         return migrator
     }
 }

@@ -60,6 +60,20 @@ extension PostgresStore: AttemptStore {
         }
     }
 
+    public func recordRequest(scope: String, key: String, at date: Date, windowStart: Date) async throws -> AttemptWindow {
+        // One statement: the count is taken from the snapshot before the insert, plus this one.
+        let row = try await rows("""
+            WITH forgotten AS (
+                DELETE FROM auth_attempt WHERE scope = \(scope) AND key = \(key) AND at <= \(windowStart)
+            ), recorded AS (
+                INSERT INTO auth_attempt (scope, key, at) VALUES (\(scope), \(key), \(date))
+            )
+            SELECT count(*) + 1, least(min(at), \(date)) FROM auth_attempt WHERE scope = \(scope) AND key = \(key) AND at > \(windowStart)
+            """).first
+        let (count, oldest) = try row?.decode((Int, Date?).self) ?? (1, date)
+        return AttemptWindow(count: count, oldest: oldest)
+    }
+
     public func attempts(scope: String, key: String, since date: Date) async throws -> AttemptWindow {
         let row = try await rows("""
             SELECT count(*), min(at) FROM auth_attempt WHERE scope = \(scope) AND key = \(key) AND at > \(date)

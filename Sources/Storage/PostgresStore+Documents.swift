@@ -48,8 +48,10 @@ extension PostgresStore: CollectionStore {
     public func deleteCollection(userID: Int64, name: String) async throws -> Int64? {
         try await transaction { connection in
             try await connection.rows(Self.lock(Self.chunkWriteLock))
-            return try await connection.rows("DELETE FROM collection WHERE user_id = \(userID) AND name = \(name) RETURNING id")
-                .first?.decode(Int64.self)
+            guard let id = try await connection.rows("DELETE FROM collection WHERE user_id = \(userID) AND name = \(name) RETURNING id")
+                .first?.decode(Int64.self) else { return nil }
+            try await connection.rows("SELECT pg_notify(\(Self.changeChannel), \(String(id) + ":drop"))")
+            return id
         }
     }
 
@@ -116,7 +118,10 @@ extension PostgresStore: DocumentStore {
                 """).first?.decode(Int64.self) else { throw StorageError.database("document without id") }
             let removed = try await connection.rows("DELETE FROM chunk WHERE document_id = \(documentID) RETURNING id")
                 .map { try $0.decode(Int64.self) }.sorted()
-            guard !chunks.isEmpty else { return (documentID, removed, []) }
+            guard !chunks.isEmpty else {
+                try await Self.recordChange(on: connection, collectionID: d.collectionID, added: [], removed: removed)
+                return (documentID, removed, [])
+            }
             let inserted = try await connection.rows("""
                 INSERT INTO chunk (document_id, collection_id, ordinal, heading_path, text, token_count, vector, content_hash, layout,
                                    lexical_length)
@@ -130,6 +135,7 @@ extension PostgresStore: DocumentStore {
             let added = chunks.compactMap { idOf[$0.ordinal] }
             guard added.count == chunks.count else { throw StorageError.database("chunks without ids") }
             try await postings.insert(chunkIDs: added, collectionIDs: Array(repeating: d.collectionID, count: added.count), on: connection)
+            try await Self.recordChange(on: connection, collectionID: d.collectionID, added: added, removed: removed)
             return (documentID, removed, added)
         }
     }
@@ -151,6 +157,7 @@ extension PostgresStore: DocumentStore {
                 .first?.decode(Int64.self) else { return [] }
             let chunks = try await connection.rows("SELECT id FROM chunk WHERE document_id = \(id) ORDER BY id").map { try $0.decode(Int64.self) }
             try await connection.rows("DELETE FROM document WHERE id = \(id)")
+            try await Self.recordChange(on: connection, collectionID: collectionID, added: [], removed: chunks)
             return chunks
         }
     }

@@ -279,5 +279,20 @@ extension PostgresStore {
             );
             CREATE INDEX generation_user ON generation (user_id)
             """),
+        // The log every derived vector index follows (see ChunkChangeLog): one row per stored
+        // or deleted page, numbered under the chunk-write lock, so in commit order.
+        ("v2-chunk-changes", """
+            ALTER TABLE collection ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE collection ADD COLUMN change_floor BIGINT NOT NULL DEFAULT 0;
+            CREATE TABLE chunk_change (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                collection_id BIGINT NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                added BIGINT[] NOT NULL,
+                removed BIGINT[] NOT NULL,
+                at TIMESTAMPTZ NOT NULL DEFAULT now()
+            );
+            CREATE INDEX chunk_change_collection ON chunk_change (collection_id, seq);
+            CREATE INDEX chunk_change_at ON chunk_change (at)
+            """),
     ]
 }

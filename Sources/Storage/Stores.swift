@@ -29,6 +29,9 @@ public protocol AttemptStore: Sendable {
     func recordAttempt(scope: String, key: String, at date: Date, forgetBefore: Date) async throws
     func attempts(scope: String, key: String, since date: Date) async throws -> AttemptWindow
     func clearAttempts(scope: String, key: String) async throws
+    /// Records a request of `key` (a rate limit shared by every server) and returns the
+    /// requests it made after `windowStart`, this one included; its older ones are forgotten.
+    func recordRequest(scope: String, key: String, at date: Date, windowStart: Date) async throws -> AttemptWindow
 }
 
 /// Collections: a user's named sets of documents.
@@ -170,9 +173,9 @@ public protocol StoreHealth: Sendable {
 
 /// Everything a server or CLI command built on one database may use.
 public typealias DataStore = AccountStore & TokenRevocationStore & AttemptStore & CollectionStore & DocumentStore
-    & LexicalSearch & JobQueue & PlanStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
+    & ChunkChangeLog & LexicalSearch & JobQueue & PlanStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
 
-extension AppDatabase: AccountStore, TokenRevocationStore, AttemptStore, CollectionStore, DocumentStore, LexicalSearch,
+extension AppDatabase: AccountStore, TokenRevocationStore, AttemptStore, CollectionStore, DocumentStore, ChunkChangeLog, LexicalSearch,
     JobQueue, PlanStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
 
 // The usual arguments, so callers need not pass the clock or a limit each time.
