@@ -121,7 +121,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     auth.addProtectedRoutes(to: protected.group("auth"))
     IngestController(dependencies: dependencies).addRoutes(to: protected)
     CollectionsController(dependencies: dependencies).addRoutes(to: protected)
-    AskController(dependencies: dependencies, limiter: RateLimiter(perMinute: config.askRate)).addRoutes(to: protected)
+    // One server on its SQLite file counts in memory; servers sharing PostgreSQL count there.
+    let askLimiter: any RequestLimiter = config.databaseURL == nil ? RateLimiter(perMinute: config.askRate)
+        : SharedRateLimiter(database: dependencies.database, scope: "ask", perMinute: config.askRate)
+    AskController(dependencies: dependencies, limiter: askLimiter).addRoutes(to: protected)
     PlansController(dependencies: dependencies).addRoutes(to: protected)
     return router
 }
@@ -139,7 +142,8 @@ public func buildApplication(
     return Application(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "NexTraction"),
-        services: services + (dependencies.jobRunner.map { [$0] } ?? []),
+        services: services + (dependencies.jobRunner.map { [$0] } ?? [])
+            + [IndexFollower(indexes: dependencies.indexes, database: dependencies.database, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger
     )

@@ -66,17 +66,16 @@ public struct IngestPipeline: Sendable {
         }
         let events = crawler.start()
         let batches = BoundedChannel<[PendingPage]>(capacity: 2)
-        let delta = IndexDelta()
         let crawlStart = DispatchTime.now().uptimeNanoseconds
         let processor = Task {
-            await process(events, into: batches, delta: delta)
+            await process(events, into: batches)
             // The crawl (fetch + extract, overlapping everything else) ends when its last
             // event has been consumed.
             times.add("crawl", Double(DispatchTime.now().uptimeNanoseconds - crawlStart) / 1e9)
         }
         do {
             try await withTaskCancellationHandler {
-                try await embedAndWrite(batches, delta: delta)
+                try await embedAndWrite(batches)
             } onCancel: {
                 Task {
                     await events.cancel()
@@ -86,11 +85,11 @@ public struct IngestPipeline: Sendable {
         } catch {
             processor.cancel()
             await events.cancel()
-            try? publish(delta)
+            try? await publish()
             throw error
         }
         await processor.value
-        try publish(delta)
+        try await publish()
         if Task.isCancelled { throw CancellationError() }
         // Nothing fetched at all: the start page failed or was refused, and the job must say
         // so rather than end green with an empty collection.
@@ -100,7 +99,7 @@ public struct IngestPipeline: Sendable {
 
     // MARK: - Stage 2: classify, dedupe, chunk, batch
 
-    func process(_ events: BoundedChannel<CrawlEvent>, into batches: BoundedChannel<[PendingPage]>, delta: IndexDelta) async {
+    func process(_ events: BoundedChannel<CrawlEvent>, into batches: BoundedChannel<[PendingPage]>) async {
         let chunker = Chunker(counter: environment.embedder.tokenCounter, options: environment.chunker)
         let startURL = URL(string: parameters.url).flatMap(URLNormalizer.normalize)?.absoluteString ?? parameters.url
         let database = environment.database
@@ -161,7 +160,7 @@ public struct IngestPipeline: Sendable {
                 if let status, status == 404 || status == 410,
                    (try? await database.document(collectionID: collectionID, url: key)) != nil {
                     // A stored page that is gone: remove it and its vectors.
-                    delta.remove((try? await database.deleteDocument(collectionID: collectionID, url: key)) ?? [])
+                    _ = try? await database.deleteDocument(collectionID: collectionID, url: key)
                     progress.update { $0.removed += 1 }
                     progress.log(key, status: "removed", reason: reason, httpStatus: status)
                 } else {
@@ -177,7 +176,7 @@ public struct IngestPipeline: Sendable {
 
     // MARK: - Stage 3: embed, write, publish
 
-    func embedAndWrite(_ batches: BoundedChannel<[PendingPage]>, delta: IndexDelta) async throws {
+    func embedAndWrite(_ batches: BoundedChannel<[PendingPage]>) async throws {
         var lastPublish = Date()
         while let batch = await batches.receive() {
             try Task.checkCancellation()
@@ -208,70 +207,23 @@ public struct IngestPipeline: Sendable {
                         etag: page.etag, lastModified: page.lastModified, links: page.links.map(\.absoluteString),
                         httpStatus: page.status, depth: page.depth, bytes: page.bytes
                     )
-                    let (_, removed, added) = try await environment.database.storePage(document, chunks: chunks)
-                    delta.remove(removed)
-                    delta.add(added, vectors: chunks.flatMap(\.vector))
+                    _ = try await environment.database.storePage(document, chunks: chunks)
                     progress.update { $0.indexed += 1; $0.chunks += chunks.count }
                     progress.log(page.url.absoluteString, status: "fetched", httpStatus: page.status, depth: page.depth, chunks: chunks.count)
                 }
             }
             if Date().timeIntervalSince(lastPublish) >= environment.publishInterval {
-                try publish(delta)
+                try await publish()
                 lastPublish = Date()
             }
         }
     }
 
-    func publish(_ delta: IndexDelta) throws {
-        let (removed, added, vectors) = delta.take()
-        try times.measure("publish") {
-            try environment.indexes.apply(collectionID: collectionID, removed: removed, added: added, vectors: vectors)
+    /// Brings the collection's index up to what this job (and anyone else) has stored: one
+    /// delta generation with the chunks changed since the last one.
+    func publish() async throws {
+        _ = try await times.measure("publish") {
+            try await environment.indexes.catchUp(collectionID: collectionID)
         }
-    }
-}
-
-/// Index changes waiting for the next generation (whole pages only). Thread-safe.
-final class IndexDelta: @unchecked Sendable {
-    private let lock = NSLock()
-    private var removed: [Int64] = []
-    private var added: [Int64] = []
-    private var vectors: [Float] = []
-
-    func remove(_ ids: [Int64]) {
-        guard !ids.isEmpty else { return }
-        lock.lock()
-        let doomed = Set(ids)
-        // A chunk added and removed before publishing never reaches the index.
-        if added.contains(where: doomed.contains) {
-            let dimension = added.isEmpty ? 0 : vectors.count / added.count
-            var keptIDs: [Int64] = []
-            var keptVectors: [Float] = []
-            for (row, id) in added.enumerated() where !doomed.contains(id) {
-                keptIDs.append(id)
-                keptVectors += vectors[(row * dimension)..<((row + 1) * dimension)]
-            }
-            added = keptIDs
-            vectors = keptVectors
-        }
-        removed += ids
-        lock.unlock()
-    }
-
-    func add(_ ids: [Int64], vectors newVectors: [Float]) {
-        lock.lock()
-        added += ids
-        vectors += newVectors
-        lock.unlock()
-    }
-
-    func take() -> ([Int64], [Int64], [Float]) {
-        lock.lock()
-        defer {
-            removed = []
-            added = []
-            vectors = []
-            lock.unlock()
-        }
-        return (removed, added, vectors)
     }
 }

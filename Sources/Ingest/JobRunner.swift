@@ -84,7 +84,9 @@ public final class JobRunner: Service, @unchecked Sendable {
             try await environment.database.appendJobPages(progress.drainLog())
             switch outcome {
             case .success:
-                try await environment.indexes.repair(collectionID: collectionID)
+                // Published before the job reports completed: a reader on any server that sees
+                // `completed` and checks its index's sequence finds these pages.
+                try await environment.indexes.catchUp(collectionID: collectionID)
                 try await environment.database.finishJob(id: job.id, status: "completed", error: nil, progress: progress.snapshot)
                 logger.info("ingest completed", metadata: ["pages": "\(progress.snapshot.indexed)", "chunks": "\(progress.snapshot.chunks)"])
             case .cancelled:

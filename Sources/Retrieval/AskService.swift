@@ -42,6 +42,8 @@ public struct AskResult: Sendable {
     public var fallbackReason: String?
     public var citationCheck: CitationChecker.Report?
     public var completion: ChatResult?
+    /// The answer was searched in an index still catching up with the latest changes.
+    public var stale = false
 }
 
 /// Question → retrieval → abstention check → answer (written by an `answer` provider when
@@ -84,6 +86,7 @@ public struct AskService: Sendable {
                 do {
                     var result = try await generate(question, retrieval: retrieval, topK: topK, router: router, onDelta: onDelta)
                     result.timings = timings()
+                    result.stale = retrieval.stale
                     return result
                 } catch {
                     fallbackReason = "the language model failed: \(error)"
@@ -91,7 +94,8 @@ public struct AskService: Sendable {
             }
         }
         let (answer, sources) = try await composer.compose(retrieval: retrieval, abstention: abstention, sourceCount: topK)
-        return AskResult(answer: answer, sources: sources, chunks: retrieval.results, timings: timings(), fallbackReason: fallbackReason)
+        return AskResult(answer: answer, sources: sources, chunks: retrieval.results, timings: timings(), fallbackReason: fallbackReason,
+                         stale: retrieval.stale)
     }
 
     static let answerInstructions = """

@@ -31,6 +31,9 @@ public struct Retrieval: Sendable {
     public var vectors: [Int64: [Float]] = [:]
     public var embedSeconds: Double
     public var searchSeconds: Double
+    /// The vector index had not caught up with the collection's latest changes in time (see
+    /// `IndexRegistry.freshSnapshot`): recently stored pages may be missing from the dense results.
+    public var stale = false
 }
 
 /// Hybrid retrieval over one collection: dense (question embedding → vector index) and
@@ -71,6 +74,7 @@ public struct Retriever: Sendable {
     public func retrieve(_ question: String, collectionID: Int64, k: Int, mode: RetrievalMode = .hybrid,
                          perDocumentCap: Int? = nil) async throws -> Retrieval {
         let searchStart = Stopwatch.seconds()
+        let stale = mode == .lexical ? false : try await indexes.freshSnapshot(collectionID: collectionID).stale
         let weights = mode == .dense ? nil : try await self.weights(question, collectionID: collectionID)
         // The full-text search needs no vector: it runs while the question is embedded.
         async let lexicalResults = mode == .dense ? [] : try await lexicalSearch(weights, collectionID: collectionID)
@@ -102,7 +106,7 @@ public struct Retriever: Sendable {
             for page in pages.indices { for chunk in pages[page].chunks.indices { restore(&pages[page].chunks[chunk]) } }
         }
         return Retrieval(results: results, pages: pages, questionVector: vector, weights: weights, vectors: vectors,
-                         embedSeconds: embedSeconds, searchSeconds: Stopwatch.seconds() - searchStart - embedSeconds)
+                         embedSeconds: embedSeconds, searchSeconds: Stopwatch.seconds() - searchStart - embedSeconds, stale: stale)
     }
 
     /// Fused candidates loaded and ranked by page (`PageRanking`): the step after fusion.

@@ -64,7 +64,9 @@ enum BenchAskCollection {
             BenchSupport.progress(String(format: "bench collection: %d chunks (%.0f s)", written, Date().timeIntervalSince(start)))
         }
         let indexes = IndexRegistry(directory: (dataDirectory as NSString).appendingPathComponent("index"), dimension: d, database: database)
-        let index = try await indexes.rebuild(collectionID: collectionID, kind: .automatic)
+        guard let index = try await indexes.rebuild(collectionID: collectionID, kind: .automatic) else {
+            throw CLIError("the bench collection vanished while it was built")
+        }
         BenchSupport.progress("bench collection ready: \(index.kindName) index of \(index.count) vectors")
         FileManager.default.createFile(atPath: marker, contents: Data())
         return questions

@@ -46,7 +46,8 @@ struct IndexCommand: AsyncParsableCommand {
             for (record, email) in targets {
                 guard let id = record.id else { continue }
                 let start = Date()
-                let index = try await services.indexes.rebuild(collectionID: id, kind: AnyVectorIndex.Kind(rawValue: kind) ?? .automatic, nlist: nlist)
+                guard let index = try await services.indexes.rebuild(collectionID: id, kind: AnyVectorIndex.Kind(rawValue: kind) ?? .automatic,
+                                                                     nlist: nlist) else { continue }
                 print(String(format: "%@ / %@: %@ index with %d vectors in %.2f s", email, record.name, index.kindName, index.count,
                              Date().timeIntervalSince(start)))
             }

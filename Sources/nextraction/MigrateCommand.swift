@@ -55,7 +55,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder.dimension, database: destination)
         var vectors = 0
         for id in try await destination.allCollectionIDs() {
-            vectors += try await indexes.rebuild(collectionID: id, kind: .automatic).count
+            vectors += try await indexes.rebuild(collectionID: id, kind: .automatic)?.count ?? 0
         }
         print("\ntable           SQLite  PostgreSQL")
         for count in counts {

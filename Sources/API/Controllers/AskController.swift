@@ -11,7 +11,7 @@ import Storage
 /// `POST /ask` (JSON or server-sent events) and `GET /search`.
 struct AskController {
     let dependencies: AppDependencies
-    let limiter: RateLimiter
+    let limiter: any RequestLimiter
 
     struct AskRequest: Decodable {
         var question: String
@@ -39,9 +39,11 @@ struct AskController {
         var citationCheck: CitationChecker.Report?
         var usage: Usage?
         var fallbackReason: String?
+        /// Searched in an index still catching up with changes made on another server.
+        var stale: Bool
 
         enum CodingKeys: String, CodingKey {
-            case answer, answerable, citations, sources, abstention, timings, mode, confidence, usage
+            case answer, answerable, citations, sources, abstention, timings, mode, confidence, usage, stale
             case citationCheck = "citation_check"
             case fallbackReason = "fallback_reason"
         }
@@ -58,6 +60,7 @@ struct AskController {
             citationCheck = result.citationCheck
             usage = result.completion.map(Usage.init)
             fallbackReason = result.fallbackReason
+            stale = result.stale
         }
     }
 
@@ -111,7 +114,7 @@ struct AskController {
         guard question.count <= 2000 else { throw APIError.unprocessable("question must be at most 2,000 characters", code: "invalid_question") }
         let topK = input.topK ?? 5
         guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
-        try throttle(user.id)
+        try await throttle(user.id)
         let (service, collectionID) = try await prepare(user: user, collection: input.collection)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
         guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
@@ -178,7 +181,8 @@ struct AskController {
                     if let check = response.citationCheck { try await writer.write(ServerSentEvents.event("citation_check", check)) }
                     try await writer.write(ServerSentEvents.event("done", LLMDone(answer: response.answer, answerable: response.answerable,
                                                                                   timings: response.timings, mode: response.mode,
-                                                                                  fallbackReason: response.fallbackReason)))
+                                                                                  fallbackReason: response.fallbackReason,
+                                                                                  stale: response.stale)))
                 } catch is CancellationError {
                     try? await writer.write(ServerSentEvents.event("error", ["code": "shutting_down",
                                                                              "message": "the server is shutting down; ask again"]))
@@ -199,8 +203,9 @@ struct AskController {
         var timings: AskTimings
         var mode: String
         var fallbackReason: String?
+        var stale: Bool
         enum CodingKeys: String, CodingKey {
-            case answer, answerable, timings, mode
+            case answer, answerable, timings, mode, stale
             case fallbackReason = "fallback_reason"
         }
     }
@@ -216,10 +221,11 @@ struct AskController {
             var timings: AskTimings
             var mode: String
             var confidence: Float
+            var stale: Bool
         }
         events.append(try ServerSentEvents.event("done", Done(answerable: response.answerable, abstention: response.abstention,
                                                               timings: response.timings, mode: response.mode,
-                                                              confidence: response.confidence)))
+                                                              confidence: response.confidence, stale: response.stale)))
         return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { [events] writer in
             for event in events { try await writer.write(event) }
             try await writer.finish(nil)
@@ -263,6 +269,7 @@ struct AskController {
     struct SearchResponse: Encodable {
         var results: [SearchResult]
         var timings: AskTimings
+        var stale: Bool
     }
 
     @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -270,7 +277,7 @@ struct AskController {
         let query = (try request.query("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty, query.count <= 2000 else { throw APIError.unprocessable("q must be 1 to 2,000 characters", code: "invalid_question") }
         let k = try request.queryInt("k", in: 1...100, default: 10)
-        try throttle(user.id)
+        try await throttle(user.id)
         let (service, collectionID) = try await prepare(user: user, collection: try request.query("collection"))
         let start = Date()
         let retrieval = try await service.retriever.retrieve(query, collectionID: collectionID, k: k)
@@ -280,11 +287,11 @@ struct AskController {
         }
         let timings = AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
                                  answerMilliseconds: 0, totalMilliseconds: Date().timeIntervalSince(start) * 1000)
-        return try .json(SearchResponse(results: results, timings: timings))
+        return try .json(SearchResponse(results: results, timings: timings, stale: retrieval.stale))
     }
 
-    private func throttle(_ userID: Int64) throws {
-        if let wait = limiter.take(userID) {
+    private func throttle(_ userID: Int64) async throws {
+        if let wait = try await limiter.take(userID) {
             throw APIError.tooManyRequests("too many questions; try again in \(Int(wait.rounded(.up))) seconds",
                                            retryAfter: Int(wait.rounded(.up)), code: "rate_limited")
         }
