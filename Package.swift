@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "Retrieval", "Storage", "LLM", "Embedding", "TextKit", "NexNumerics", "PlanFormat",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

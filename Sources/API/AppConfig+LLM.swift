@@ -22,6 +22,7 @@ extension AppConfig {
         let cache = CompletionCache(database: database, embedder: embedder, ttl: llmCacheTTL, semanticThreshold: semanticCacheThreshold)
         let executor = PlanExecutor(database: database, router: router, retriever: retriever, cache: cache,
                                     maxConcurrentSteps: planConcurrency, logger: logger)
-        return ExecutionService(executor: executor, quota: Quota(database: database, limit: quotaGenerations))
+        return ExecutionService(executor: executor, quota: Quota(database: database, limit: quotaGenerations), staleAfter: jobStaleAfter,
+                                logger: logger)
     }
 }

@@ -71,8 +71,10 @@ public struct AppDependencies: Sendable {
         for provider in router.describe() {
             logger.info("LLM provider", metadata: provider.mapValues { .string($0) })
         }
-        try await database.failInterruptedExecutions(reason: "the server stopped while the plan was running")
-        try await database.releasePendingGenerations()
+        // Executions a stopped server left running are resumed by `ExecutionService` (here or
+        // on another server); answers in flight when a server died gave their generation back
+        // after ten minutes (no answer takes that long), here at start and hourly after.
+        try await database.releasePendingGenerations(before: Date().addingTimeInterval(-600))
         let retriever = embedder.map { Retriever(database: database, embedder: $0, indexes: indexes) }
         let executions = config.executionService(database: database, router: router, retriever: retriever, embedder: embedder,
                                                  logger: logger)
@@ -142,7 +144,7 @@ public func buildApplication(
     return Application(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "NexTraction"),
-        services: services + (dependencies.jobRunner.map { [$0] } ?? [])
+        services: services + (dependencies.jobRunner.map { [$0] } ?? []) + (dependencies.executions.map { [$0] } ?? [])
             + [IndexFollower(indexes: dependencies.indexes, database: dependencies.database, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger

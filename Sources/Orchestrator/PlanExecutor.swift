@@ -36,16 +36,47 @@ public struct PlanExecutor: Sendable {
         """
 
     /// Runs `plan` for `userID` as execution `id` (already stored) and returns the final state.
-    /// `onChange` sees every state written.
-    public func run(id: String, plan: Plan, workflow: Workflow, userID: Int64,
-                    onChange: (@Sendable (ExecutionState) -> Void)? = nil) async -> ExecutionState {
-        let run = ExecutionRun(state: ExecutionState(id: id, plan: plan, workflow: workflow), database: database, onChange: onChange)
-        let start = Date().timeIntervalSince1970
+    /// `onChange` sees every state written. With `previous` (the stored state of an execution
+    /// whose server died) it resumes: finished steps and finished stages are kept, not run
+    /// again; a step's interrupted stage runs from its last finished one. Writes are made as
+    /// `worker` when given (see `PlanStore.updateExecution`).
+    public func run(id: String, plan: Plan, workflow: Workflow, userID: Int64, resuming previous: ExecutionState? = nil,
+                    worker: String? = nil, onChange: (@Sendable (ExecutionState) -> Void)? = nil) async -> ExecutionState {
+        let initial = previous ?? ExecutionState(id: id, plan: plan, workflow: workflow)
+        let run = ExecutionRun(state: initial, database: database, worker: worker, onChange: onChange)
+        let start = previous?.startedAt ?? Date().timeIntervalSince1970
         await run.update { $0.status = "running"; $0.startedAt = start }
         let steps = Dictionary(uniqueKeysWithValues: plan.steps.map { ($0.id, $0) })
         var outputs: [String: String] = [:]
         var done = Set<String>()
         var launched = Set<String>()
+        var interrupted: [String: ExecutionState.StepState] = [:]
+        for step in previous?.steps ?? [] {
+            switch step.status {
+            case "completed":
+                outputs[step.id] = step.output ?? ""
+                done.insert(step.id)
+                launched.insert(step.id)
+            case "failed", "skipped":
+                done.insert(step.id)
+                launched.insert(step.id)
+            default:
+                if !step.stages.isEmpty { interrupted[step.id] = step }
+            }
+        }
+        // A step that failed just before the server died may not have skipped its dependants yet.
+        for failed in previous?.steps.filter({ $0.status == "failed" }) ?? [] {
+            let skipped = Self.dependants(of: failed.id, in: plan).filter { !launched.contains($0) }
+            for id in skipped { launched.insert(id); done.insert(id) }
+            if !skipped.isEmpty {
+                await run.update { state in
+                    for index in state.steps.indices where skipped.contains(state.steps[index].id) {
+                        state.steps[index].status = "skipped"
+                        state.steps[index].error = "not run: step \(failed.id) failed"
+                    }
+                }
+            }
+        }
         await withTaskGroup(of: (String, Result<StepOutcome, StepFailure>).self) { group in
             var running = 0
             func launchReady() async {
@@ -54,8 +85,9 @@ public struct PlanExecutor: Sendable {
                     launched.insert(step.id)
                     running += 1
                     let inputs = step.dependsOn.map { (steps[$0]!, outputs[$0]!) }
+                    let resumed = interrupted[step.id]
                     group.addTask {
-                        (step.id, await self.runStep(step, inputs: inputs, workflow: workflow, userID: userID, run: run))
+                        (step.id, await self.runStep(step, inputs: inputs, workflow: workflow, userID: userID, run: run, resuming: resumed))
                     }
                 }
             }
@@ -113,26 +145,37 @@ public struct PlanExecutor: Sendable {
     struct StepFailure: Error, Sendable { var message: String }
 
     private func runStep(_ step: Plan.Step, inputs: [(Plan.Step, String)], workflow: Workflow, userID: Int64,
-                         run: ExecutionRun) async -> Result<StepOutcome, StepFailure> {
-        let started = Date().timeIntervalSince1970
+                         run: ExecutionRun, resuming previous: ExecutionState.StepState? = nil) async -> Result<StepOutcome, StepFailure> {
+        let started = previous?.startedAt ?? Date().timeIntervalSince1970
         await run.updateStep(step.id) { $0.status = "running"; $0.startedAt = started }
         do {
-            let context = try await retrieveContext(step, userID: userID)
             let prompt = "Task: \(step.title)\n\(step.prompt)"
-            var task = prompt
-            if !inputs.isEmpty {
-                task += "\n\nResults of the steps this one depends on:"
-                for (dependency, output) in inputs { task += "\n\n### \(dependency.title) (\(dependency.id))\n\(output)" }
+            let task: String
+            let identity: [String]
+            if let previous, let stored = previous.prompt {
+                // Resumed after a finished stage: the same prompt it was built on.
+                task = stored
+                identity = previous.sources.map { "source \($0.url)" }
+            } else {
+                let context = try await retrieveContext(step, userID: userID)
+                var built = prompt
+                if !inputs.isEmpty {
+                    built += "\n\nResults of the steps this one depends on:"
+                    for (dependency, output) in inputs { built += "\n\n### \(dependency.title) (\(dependency.id))\n\(output)" }
+                }
+                if !context.text.isEmpty { built += "\n\nContext from your documents:\n\(context.text)" }
+                task = built
+                identity = context.identity
+                let sources = context.sources
+                await run.updateStep(step.id) { $0.prompt = built; $0.sources = sources }
             }
-            if !context.text.isEmpty { task += "\n\nContext from your documents:\n\(context.text)" }
-            let sources = context.sources
             // Everything besides the prompt that shapes the answer: a cached result is reused
             // only by this user, with the same context and the same inputs.
-            let scope = CacheScope(userID: userID, shapedBy: [String(task.dropFirst(prompt.count))] + context.identity)
-            await run.updateStep(step.id) { $0.prompt = task; $0.sources = sources }
+            let scope = CacheScope(userID: userID, shapedBy: [String(task.dropFirst(prompt.count))] + identity)
             let maxTokens = step.maxTokens ?? defaultMaxTokens
-            var current = ""
-            for stage in workflow.stages {
+            let finishedStages = previous?.stages ?? []
+            var current = finishedStages.last?.output ?? ""
+            for stage in workflow.stages.dropFirst(finishedStages.count) {
                 let request = Self.request(stage: stage, task: task, current: current, maxTokens: maxTokens)
                 let result = try await complete(stage: stage, request: request, scope: scope, semanticText: stage == .fast ? prompt : nil)
                 current = result.output
@@ -247,18 +290,21 @@ public struct PlanExecutor: Sendable {
 actor ExecutionRun {
     private(set) var state: ExecutionState
     let database: any PlanStore
+    let worker: String?
     let onChange: (@Sendable (ExecutionState) -> Void)?
 
-    init(state: ExecutionState, database: any PlanStore, onChange: (@Sendable (ExecutionState) -> Void)?) {
+    init(state: ExecutionState, database: any PlanStore, worker: String?, onChange: (@Sendable (ExecutionState) -> Void)?) {
         self.state = state
         self.database = database
+        self.worker = worker
         self.onChange = onChange
     }
 
     @discardableResult
     func update(_ change: (inout ExecutionState) -> Void) async -> ExecutionState {
         change(&state)
-        try? await database.updateExecution(id: state.id, status: state.status, error: state.error, state: state.json(), finished: state.isFinished)
+        try? await database.updateExecution(id: state.id, worker: worker, status: state.status, error: state.error, state: state.json(),
+                                            finished: state.isFinished)
         onChange?(state)
         return state
     }

@@ -32,9 +32,24 @@ public struct ExecutionRecord: Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var finishedAt: Date?
+    /// The plan as JSON (what another server needs to resume it; nil for executions stored
+    /// before executions could be resumed).
+    public var plan: String?
+    /// The quota reservation the execution confirms or releases when it ends.
+    public var reservationID: Int64?
+    /// The server running it, its last heartbeat, and how many times it was claimed.
+    public var worker: String?
+    public var heartbeatAt: Date?
+    public var attempts: Int
 
     public init(id: String, userID: Int64, planID: String?, workflow: String, status: String, error: String?, state: String,
-                createdAt: Date, updatedAt: Date, finishedAt: Date?) {
+                createdAt: Date, updatedAt: Date, finishedAt: Date?, plan: String? = nil, reservationID: Int64? = nil,
+                worker: String? = nil, heartbeatAt: Date? = nil, attempts: Int = 0) {
+        self.plan = plan
+        self.reservationID = reservationID
+        self.worker = worker
+        self.heartbeatAt = heartbeatAt
+        self.attempts = attempts
         self.id = id
         self.userID = userID
         self.planID = planID
@@ -96,19 +111,24 @@ extension AppDatabase {
     public func createExecution(_ execution: ExecutionRecord) throws {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO execution (id, user_id, plan_id, workflow, status, error, state, created_at, updated_at, finished_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO execution (id, user_id, plan_id, workflow, status, error, state, created_at, updated_at, finished_at,
+                                       plan, reservation_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [execution.id, execution.userID, execution.planID, execution.workflow, execution.status, execution.error,
-                                 execution.state, execution.createdAt, execution.updatedAt, execution.finishedAt])
+                                 execution.state, execution.createdAt, execution.updatedAt, execution.finishedAt, execution.plan,
+                                 execution.reservationID])
         }
     }
 
-    public func updateExecution(id: String, status: String, error: String?, state: String, finished: Bool, at date: Date = Date()) throws {
+    @discardableResult
+    public func updateExecution(id: String, worker: String?, status: String, error: String?, state: String, finished: Bool,
+                                at date: Date = Date()) throws -> Bool {
         try write { db in
             try db.execute(sql: """
                 UPDATE execution SET status = ?, error = ?, state = ?, updated_at = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END
-                WHERE id = ?
-                """, arguments: [status, error, state, date, finished, date, id])
+                WHERE id = ? AND (? IS NULL OR worker = ?)
+                """, arguments: [status, error, state, date, finished, date, id, worker, worker])
+            return db.changesCount > 0
         }
     }
 
@@ -126,18 +146,47 @@ extension AppDatabase {
         }
     }
 
-    /// Executions a stopped server left running are failed with `reason`.
-    public func failInterruptedExecutions(reason: String, at date: Date = Date()) throws {
+    public func claimExecution(id: String, worker: String, now: Date) throws -> ExecutionRecord? {
         try write { db in
-            try db.execute(sql: "UPDATE execution SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('queued', 'running')",
-                           arguments: [reason, date])
+            try db.execute(sql: """
+                UPDATE execution SET worker = ?, heartbeat_at = ?, attempts = attempts + 1
+                WHERE id = ? AND worker IS NULL AND status IN ('queued', 'running')
+                """, arguments: [worker, now, id])
+            guard db.changesCount > 0 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM execution WHERE id = ?", arguments: [id]).map(Self.executionRecord)
+        }
+    }
+
+    public func claimStaleExecution(worker: String, staleBefore: Date, maxAttempts: Int, now: Date) throws -> ExecutionRecord? {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE execution SET status = 'failed', finished_at = ?,
+                       error = CASE WHEN plan IS NULL THEN ? ELSE ? END
+                WHERE status IN ('queued', 'running') AND COALESCE(heartbeat_at, created_at) < ? AND (plan IS NULL OR attempts >= ?)
+                """, arguments: [now, ExecutionClaim.unresumable, ExecutionClaim.givenUp(maxAttempts), staleBefore, maxAttempts])
+            guard let id = try String.fetchOne(db, sql: """
+                SELECT id FROM execution WHERE status IN ('queued', 'running') AND COALESCE(heartbeat_at, created_at) < ?
+                ORDER BY created_at LIMIT 1
+                """, arguments: [staleBefore]) else { return nil }
+            try db.execute(sql: "UPDATE execution SET worker = ?, heartbeat_at = ?, attempts = attempts + 1 WHERE id = ?",
+                           arguments: [worker, now, id])
+            return try Row.fetchOne(db, sql: "SELECT * FROM execution WHERE id = ?", arguments: [id]).map(Self.executionRecord)
+        }
+    }
+
+    public func heartbeatExecution(id: String, worker: String, now: Date) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE execution SET heartbeat_at = ? WHERE id = ? AND worker = ? AND status IN ('queued', 'running')",
+                           arguments: [now, id, worker])
+            return db.changesCount > 0
         }
     }
 
     private static func executionRecord(_ row: Row) -> ExecutionRecord {
         ExecutionRecord(id: row["id"], userID: row["user_id"], planID: row["plan_id"], workflow: row["workflow"], status: row["status"],
                         error: row["error"], state: row["state"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-                        finishedAt: row["finished_at"])
+                        finishedAt: row["finished_at"], plan: row["plan"], reservationID: row["reservation_id"], worker: row["worker"],
+                        heartbeatAt: row["heartbeat_at"], attempts: row["attempts"])
     }
 
     // MARK: LLM cache
@@ -206,7 +255,12 @@ extension AppDatabase {
     }
 
     /// Reservations a stopped server left behind.
-    public func releasePendingGenerations() throws {
-        try write { db in try db.execute(sql: "DELETE FROM generation WHERE pending = 1") }
+    public func releasePendingGenerations(before date: Date) throws {
+        try write { db in
+            try db.execute(sql: """
+                DELETE FROM generation WHERE pending = 1 AND created_at < ? AND id NOT IN (
+                    SELECT reservation_id FROM execution WHERE status IN ('queued', 'running') AND reservation_id IS NOT NULL)
+                """, arguments: [date])
+        }
     }
 }

@@ -281,6 +281,18 @@ extension AppDatabase {
                 CREATE INDEX chunk_change_at ON chunk_change(at);
                 """)
         }
+        migrator.registerMigration("v10-resumable-executions") { db in
+            // What another server needs to resume an execution whose server died: the plan,
+            // the quota reservation, and a claim with heartbeats (as ingest jobs have).
+            try db.execute(sql: """
+                ALTER TABLE execution ADD COLUMN plan TEXT;
+                ALTER TABLE execution ADD COLUMN reservation_id INTEGER;
+                ALTER TABLE execution ADD COLUMN worker TEXT;
+                ALTER TABLE execution ADD COLUMN heartbeat_at DATETIME;
+                ALTER TABLE execution ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX execution_unfinished ON execution(status, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -294,5 +294,14 @@ extension PostgresStore {
             CREATE INDEX chunk_change_collection ON chunk_change (collection_id, seq);
             CREATE INDEX chunk_change_at ON chunk_change (at)
             """),
+        // What another server needs to resume an execution whose server died.
+        ("v3-resumable-executions", """
+            ALTER TABLE execution ADD COLUMN plan TEXT;
+            ALTER TABLE execution ADD COLUMN reservation_id BIGINT;
+            ALTER TABLE execution ADD COLUMN worker TEXT;
+            ALTER TABLE execution ADD COLUMN heartbeat_at TIMESTAMPTZ;
+            ALTER TABLE execution ADD COLUMN attempts INT NOT NULL DEFAULT 0;
+            CREATE INDEX execution_unfinished ON execution (status, created_at)
+            """),
     ]
 }

@@ -8,14 +8,18 @@ extension PostgresStore: PlanStore {
     }
 
     static func execution(_ row: PostgresRow) throws -> ExecutionRecord {
-        let (id, userID, planID, workflow, status, error, state, created, updated, finished) =
-            try row.decode((String, Int64, String?, String, String, String?, String, Date, Date, Date?).self)
+        let (id, userID, planID, workflow, status, error, state, created, updated, finished, plan, reservation, worker, heartbeat, attempts) =
+            try row.decode((String, Int64, String?, String, String, String?, String, Date, Date, Date?, String?, Int64?, String?, Date?, Int).self)
         return ExecutionRecord(id: id, userID: userID, planID: planID, workflow: workflow, status: status, error: error, state: state,
-                               createdAt: created, updatedAt: updated, finishedAt: finished)
+                               createdAt: created, updatedAt: updated, finishedAt: finished, plan: plan, reservationID: reservation,
+                               worker: worker, heartbeatAt: heartbeat, attempts: attempts)
     }
 
     static let planColumns = "id, user_id, title, body, step_count, created_at"
-    static let executionColumns = "id, user_id, plan_id, workflow, status, error, state, created_at, updated_at, finished_at"
+    static let executionColumns = """
+        id, user_id, plan_id, workflow, status, error, state, created_at, updated_at, finished_at, plan, reservation_id, worker, \
+        heartbeat_at, attempts
+        """
 
     public func createPlan(_ plan: PlanRecord) async throws {
         try await execute("""
@@ -38,18 +42,22 @@ extension PostgresStore: PlanStore {
 
     public func createExecution(_ e: ExecutionRecord) async throws {
         try await execute("""
-            INSERT INTO execution (id, user_id, plan_id, workflow, status, error, state, created_at, updated_at, finished_at)
+            INSERT INTO execution (id, user_id, plan_id, workflow, status, error, state, created_at, updated_at, finished_at, plan,
+                                   reservation_id)
             VALUES (\(e.id), \(e.userID), \(e.planID), \(e.workflow), \(e.status), \(e.error), \(e.state), \(e.createdAt),
-                    \(e.updatedAt), \(e.finishedAt))
+                    \(e.updatedAt), \(e.finishedAt), \(e.plan), \(e.reservationID))
             """)
     }
 
-    public func updateExecution(id: String, status: String, error: String?, state: String, finished: Bool, at date: Date) async throws {
-        try await execute("""
+    @discardableResult
+    public func updateExecution(id: String, worker: String?, status: String, error: String?, state: String, finished: Bool,
+                                at date: Date) async throws -> Bool {
+        try await !rows("""
             UPDATE execution SET status = \(status), error = \(error), state = \(state), updated_at = \(date),
                    finished_at = CASE WHEN \(finished) THEN \(date) ELSE finished_at END
-            WHERE id = \(id)
-            """)
+            WHERE id = \(id) AND (\(worker)::text IS NULL OR worker = \(worker))
+            RETURNING 1
+            """).isEmpty
     }
 
     public func execution(id: String, userID: Int64) async throws -> ExecutionRecord? {
@@ -63,10 +71,37 @@ extension PostgresStore: PlanStore {
             """).map(Self.execution)
     }
 
-    public func failInterruptedExecutions(reason: String, at date: Date) async throws {
-        try await execute("""
-            UPDATE execution SET status = 'failed', error = \(reason), finished_at = \(date) WHERE status IN ('queued', 'running')
-            """)
+    public func claimExecution(id: String, worker: String, now: Date) async throws -> ExecutionRecord? {
+        try await rows("""
+            UPDATE execution SET worker = \(worker), heartbeat_at = \(now), attempts = attempts + 1
+            WHERE id = \(id) AND worker IS NULL AND status IN ('queued', 'running')
+            RETURNING \(unescaped: Self.executionColumns)
+            """).first.map(Self.execution)
+    }
+
+    public func claimStaleExecution(worker: String, staleBefore: Date, maxAttempts: Int, now: Date) async throws -> ExecutionRecord? {
+        try await transaction { connection in
+            try await connection.rows("""
+                UPDATE execution SET status = 'failed', finished_at = \(now),
+                       error = CASE WHEN plan IS NULL THEN \(ExecutionClaim.unresumable) ELSE \(ExecutionClaim.givenUp(maxAttempts)) END
+                WHERE status IN ('queued', 'running') AND COALESCE(heartbeat_at, created_at) < \(staleBefore)
+                  AND (plan IS NULL OR attempts >= \(maxAttempts))
+                """)
+            // SKIP LOCKED: two servers looking at once claim different executions.
+            return try await connection.rows("""
+                UPDATE execution SET worker = \(worker), heartbeat_at = \(now), attempts = attempts + 1
+                WHERE id = (SELECT id FROM execution WHERE status IN ('queued', 'running') AND COALESCE(heartbeat_at, created_at) < \(staleBefore)
+                            ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING \(unescaped: Self.executionColumns)
+                """).first.map(Self.execution)
+        }
+    }
+
+    public func heartbeatExecution(id: String, worker: String, now: Date) async throws -> Bool {
+        try await !rows("""
+            UPDATE execution SET heartbeat_at = \(now) WHERE id = \(id) AND worker = \(worker) AND status IN ('queued', 'running')
+            RETURNING 1
+            """).isEmpty
     }
 }
 
@@ -135,7 +170,10 @@ extension PostgresStore: GenerationQuotaStore {
         try await execute("DELETE FROM generation WHERE id = \(id) AND pending")
     }
 
-    public func releasePendingGenerations() async throws {
-        try await execute("DELETE FROM generation WHERE pending")
+    public func releasePendingGenerations(before date: Date) async throws {
+        try await execute("""
+            DELETE FROM generation WHERE pending AND created_at < \(date) AND id NOT IN (
+                SELECT reservation_id FROM execution WHERE status IN ('queued', 'running') AND reservation_id IS NOT NULL)
+            """)
     }
 }

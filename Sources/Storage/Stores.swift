@@ -138,11 +138,20 @@ public protocol PlanStore: Sendable {
     func plans(userID: Int64) async throws -> [PlanRecord]
     func deletePlan(id: String, userID: Int64) async throws -> Bool
     func createExecution(_ execution: ExecutionRecord) async throws
-    func updateExecution(id: String, status: String, error: String?, state: String, finished: Bool, at date: Date) async throws
+    /// Writes the execution's state; with `worker`, only while that worker holds it (a server
+    /// that lost its claim cannot overwrite the one that took over). False when not written.
+    @discardableResult
+    func updateExecution(id: String, worker: String?, status: String, error: String?, state: String, finished: Bool, at date: Date) async throws -> Bool
     func execution(id: String, userID: Int64) async throws -> ExecutionRecord?
     func executions(userID: Int64, limit: Int) async throws -> [ExecutionRecord]
-    /// Marks executions left running by a stopped server as failed.
-    func failInterruptedExecutions(reason: String, at date: Date) async throws
+    /// Claims execution `id` for `worker` (the server that created it); nil when another holds it.
+    func claimExecution(id: String, worker: String, now: Date) async throws -> ExecutionRecord?
+    /// Claims the oldest execution left queued or running by a server whose heartbeat is
+    /// older than `staleBefore` (it died), to resume it. Stale ones that cannot be resumed (no
+    /// stored plan, or claimed `maxAttempts` times already) are failed instead.
+    func claimStaleExecution(worker: String, staleBefore: Date, maxAttempts: Int, now: Date) async throws -> ExecutionRecord?
+    /// Records that `worker` still runs `id`; false when it no longer holds it (or it ended).
+    func heartbeatExecution(id: String, worker: String, now: Date) async throws -> Bool
 }
 
 /// The LLM completion cache (exact keys and semantic neighbours), scoped per user.
@@ -160,7 +169,9 @@ public protocol GenerationQuotaStore: Sendable {
     func reserveGeneration(userID: Int64, kind: String, limit: Int, at date: Date) async throws -> Int64?
     func confirmGeneration(id: Int64) async throws
     func releaseGeneration(id: Int64) async throws
-    func releasePendingGenerations() async throws
+    /// Gives back reservations still pending from before `date` (their request died with its
+    /// server), except those of executions that another server may still resume.
+    func releasePendingGenerations(before date: Date) async throws
 }
 
 /// Health and operational counts.
@@ -239,13 +250,13 @@ extension JobQueue {
 }
 
 extension PlanStore {
-    public func updateExecution(id: String, status: String, error: String?, state: String, finished: Bool) async throws {
-        try await updateExecution(id: id, status: status, error: error, state: state, finished: finished, at: Date())
+    @discardableResult
+    public func updateExecution(id: String, worker: String?, status: String, error: String?, state: String, finished: Bool) async throws -> Bool {
+        try await updateExecution(id: id, worker: worker, status: status, error: error, state: state, finished: finished, at: Date())
     }
 
     public func executions(userID: Int64) async throws -> [ExecutionRecord] { try await executions(userID: userID, limit: 50) }
 
-    public func failInterruptedExecutions(reason: String) async throws { try await failInterruptedExecutions(reason: reason, at: Date()) }
 }
 
 extension CompletionCacheStore {
@@ -258,4 +269,10 @@ extension GenerationQuotaStore {
     public func reserveGeneration(userID: Int64, kind: String, limit: Int) async throws -> Int64? {
         try await reserveGeneration(userID: userID, kind: kind, limit: limit, at: Date())
     }
+}
+
+/// Why a stale execution was failed instead of resumed.
+public enum ExecutionClaim {
+    public static let unresumable = "the server running it stopped, and it was started before executions could be resumed"
+    public static func givenUp(_ attempts: Int) -> String { "the servers running it stopped \(attempts) times; given up" }
 }

@@ -152,4 +152,79 @@ struct ReplicaTests {
             #expect(status == 0 && output.contains("crashy") && output.contains("reference") && !output.contains("NO"), "\(output)")
         }
     }
+
+    @Test("a server killed mid-execution of a PROD plan: the other resumes it from its last finished stage; the generation quota holds over both",
+          .enabled(if: LLMServer.available, "needs .build/venv-llm (run `make test`)"))
+    func executionsAndQuota() async throws {
+        let site = try await FixtureSite()
+        let llmLogs = try TemporaryDirectory(prefix: "replica-llm")
+        let llm = try await LLMServer(logDirectory: llmLogs.path)
+        defer { llm.stop() }
+        let pair = try await Pair(["NEX_LLM_BASE_URL": llm.baseURL, "NEX_LLM_MODEL": LLMServer.model, "NEX_JOB_STALE_AFTER": "2s",
+                                   "NEX_QUOTA_GENERATIONS": "6"])
+        let onA = try await APIClient(baseURL: pair.a.baseURL).registered(email: "plans@example.com")
+        let onB = try APIClient(baseURL: pair.b.baseURL, token: onA.token)
+        let roses = try #require(try await onA.post("/ingest", json: ["url": site.baseURL + "/topics/roses", "collection": "garden",
+                                                                       "max_pages": 1]).string("job_id"))
+        #expect(try await waitForJob(onA, roses).string("status") == "completed")
+
+        // A three-step PROD plan started on A (so claimed by A); A dies after the first finished stage.
+        let plan: [String: any Sendable] = ["title": "Roses", "steps": [
+            ["id": "when", "prompt": "When are roses pruned? One sentence.", "max_tokens": 48],
+            ["id": "how", "prompt": "How is a rose cut made? One sentence.", "depends_on": ["when"], "max_tokens": 48],
+            ["id": "sum", "prompt": "Summarise both in one sentence.", "depends_on": ["how"], "max_tokens": 48],
+        ] as [[String: any Sendable]]]
+        let id = try #require(try await onA.post("/execute", json: ["plan": plan, "workflow": "prod"]).string("execution_id"))
+        let deadline = Date().addingTimeInterval(300)
+        func finishedStages(_ reply: APIClient.Reply) -> Int {
+            ((reply.value("state.steps") as? [[String: Any]]) ?? []).reduce(0) { $0 + (($1["stages"] as? [Any])?.count ?? 0) }
+        }
+        var before = try await onA.get("/executions/\(id)")
+        while finishedStages(before) < 1 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))   // polling a condition: the first stage stored
+            before = try await onA.get("/executions/\(id)")
+        }
+        pair.a.stop(signal: SIGKILL)
+        let kept = (before.value("state.steps") as? [[String: Any]]) ?? []
+        #expect(finishedStages(before) >= 1 && before.string("status") == "running", "\(before.text)")
+
+        var after = try await onB.get("/executions/\(id)")
+        while !["completed", "failed"].contains(after.string("status") ?? "") && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))   // polling a condition, as the web page does
+            after = try await onB.get("/executions/\(id)")
+        }
+        #expect(after.string("status") == "completed", "\(after.text)\n\(pair.b.log)")
+        #expect(pair.b.log.contains("resuming an execution its server left"))
+        // Every step ran each stage once; stages finished before the kill were kept as they were.
+        let steps = (after.value("state.steps") as? [[String: Any]]) ?? []
+        for step in steps {
+            let stages = (step["stages"] as? [[String: Any]]) ?? []
+            #expect(stages.compactMap { $0["stage"] as? String } == ["fast", "build", "check"], "\(step)")
+        }
+        for old in kept {
+            let oldStages = (old["stages"] as? [[String: Any]]) ?? []
+            let new = steps.first { $0["id"] as? String == old["id"] as? String }
+            let newStages = (new?["stages"] as? [[String: Any]]) ?? []
+            for (index, stage) in oldStages.enumerated() {
+                #expect(newStages.count > index && newStages[index]["output"] as? String == stage["output"] as? String)
+            }
+        }
+
+        // The quota: 6 generations, one used by the plan; 20 LLM answers at once spread over
+        // both servers (A restarted on its folder) → exactly 5.
+        let restarted = try await ServerProcess(dataDirectory: pair.dataA.path, environment: pair.environment)
+        let onA2 = try APIClient(baseURL: restarted.baseURL, token: onA.token)
+        let replies = try await withThrowingTaskGroup(of: APIClient.Reply.self) { group in
+            for index in 0..<20 {
+                let api = index.isMultiple(of: 2) ? onA2 : onB
+                group.addTask {
+                    try await api.post("/ask", json: ["question": "When should roses be pruned, question \(index)?", "collection": "garden"])
+                }
+            }
+            return try await group.reduce(into: [APIClient.Reply]()) { $0.append($1) }
+        }
+        let written = replies.filter { $0.status == 200 && $0.string("mode") == "llm" }.count
+        let refused = replies.filter { $0.status == 429 && $0.errorCode == "quota_exhausted" }.count
+        #expect(written == 5 && refused == 15, "\(replies.map { "\($0.status) \($0.string("mode") ?? $0.errorCode ?? "")" })")
+    }
 }

@@ -295,13 +295,14 @@ struct StoreContractTests {
         try await opened.store.releaseGeneration(id: granted[0])
         try await opened.store.confirmGeneration(id: granted[1])
         #expect(try await opened.store.generationsUsed(userID: owner.userID) == 6)
-        try await opened.store.releasePendingGenerations()
+        try await opened.store.releasePendingGenerations(before: Date().addingTimeInterval(1))
         #expect(try await opened.store.generationsUsed(userID: owner.userID) == 1)   // only the confirmed one stays
         try await opened.store.releaseGeneration(id: granted[1])                       // confirmed: not given back
         #expect(try await opened.store.generationsUsed(userID: owner.userID) == 1)
     }
 
-    @Test("plans and executions belong to their user; interrupted executions are failed", arguments: Backend.allCases)
+    @Test("plans and executions belong to their user; executions are claimed once, kept by heartbeats, taken over when stale, failed when they cannot resume",
+          arguments: Backend.allCases)
     func plans(_ backend: Backend) async throws {
         let opened = try await backend.open()
         let store = opened.store
@@ -317,12 +318,46 @@ struct StoreContractTests {
         let execution = ExecutionRecord(id: "e1", userID: a.userID, planID: "p2", workflow: "sequential", status: "running", error: nil,
                                         state: "{}", createdAt: now, updatedAt: now, finishedAt: nil)
         try await store.createExecution(execution)
-        try await store.updateExecution(id: "e1", status: "running", error: nil, state: "{\"step\":1}", finished: false, at: now.addingTimeInterval(5))
+        try await store.updateExecution(id: "e1", worker: nil, status: "running", error: nil, state: "{\"step\":1}", finished: false,
+                                        at: now.addingTimeInterval(5))
         #expect(try await store.execution(id: "e1", userID: a.userID)?.state == "{\"step\":1}")
         #expect(try await store.execution(id: "e1", userID: b.userID) == nil)
-        try await store.failInterruptedExecutions(reason: "stopped", at: now.addingTimeInterval(9))
-        let failed = try #require(try await store.executions(userID: a.userID, limit: 5).first)
-        #expect(failed.status == "failed" && failed.error == "stopped" && failed.finishedAt != nil)
+        // Stored before executions carried their plan: failed, not resumed, once stale.
+        #expect(try await store.claimStaleExecution(worker: "w2", staleBefore: now.addingTimeInterval(60), maxAttempts: 3, now: now) == nil)
+        let failed = try #require(try await store.execution(id: "e1", userID: a.userID))
+        #expect(failed.status == "failed" && failed.error == ExecutionClaim.unresumable && failed.finishedAt != nil)
+
+        // A resumable one: claimed by its server, held by heartbeats, taken over once they stop.
+        let reservation = try #require(try await store.reserveGeneration(userID: a.userID, kind: "plan", limit: 5, at: now))
+        var resumable = execution
+        resumable.id = "e2"
+        resumable.status = "queued"
+        resumable.plan = "{\"title\": \"Two\"}"
+        resumable.reservationID = reservation
+        try await store.createExecution(resumable)
+        let claimed = try #require(try await store.claimExecution(id: "e2", worker: "w1", now: now.addingTimeInterval(100)))
+        #expect(claimed.worker == "w1" && claimed.attempts == 1 && claimed.plan == resumable.plan && claimed.reservationID == reservation)
+        #expect(try await store.claimExecution(id: "e2", worker: "w2", now: now.addingTimeInterval(100)) == nil)
+        #expect(try await store.heartbeatExecution(id: "e2", worker: "w1", now: now.addingTimeInterval(110)))
+        #expect(try await !store.heartbeatExecution(id: "e2", worker: "w2", now: now.addingTimeInterval(110)))
+        // A pending reservation of an execution that may still resume is not given back.
+        try await store.releasePendingGenerations(before: now.addingTimeInterval(1000))
+        #expect(try await store.generationsUsed(userID: a.userID) == 1)
+        #expect(try await store.claimStaleExecution(worker: "w2", staleBefore: now.addingTimeInterval(105), maxAttempts: 3, now: now) == nil)
+        let taken = try #require(try await store.claimStaleExecution(worker: "w2", staleBefore: now.addingTimeInterval(120), maxAttempts: 3,
+                                                                     now: now.addingTimeInterval(121)))
+        #expect(taken.id == "e2" && taken.worker == "w2" && taken.attempts == 2)
+        #expect(try await !store.heartbeatExecution(id: "e2", worker: "w1", now: now.addingTimeInterval(122)))
+        // The server that lost it cannot write its state any more; the one that holds it can.
+        #expect(try await !store.updateExecution(id: "e2", worker: "w1", status: "failed", error: "cancelled", state: "{}", finished: true,
+                                                 at: now.addingTimeInterval(123)))
+        #expect(try await store.updateExecution(id: "e2", worker: "w2", status: "running", error: nil, state: "{\"resumed\":1}", finished: false,
+                                                at: now.addingTimeInterval(123)))
+        #expect(try await store.execution(id: "e2", userID: a.userID)?.status == "running")
+        // Claimed as often as allowed and stale again: given up.
+        #expect(try await store.claimStaleExecution(worker: "w3", staleBefore: now.addingTimeInterval(200), maxAttempts: 2, now: now) == nil)
+        let givenUp = try #require(try await store.execution(id: "e2", userID: a.userID))
+        #expect(givenUp.status == "failed" && givenUp.error == ExecutionClaim.givenUp(2))
     }
 
     @Test("the completion cache: exact entries per user, semantic entries with their vector, expiry", arguments: Backend.allCases)

@@ -114,8 +114,9 @@ struct AskController {
         guard question.count <= 2000 else { throw APIError.unprocessable("question must be at most 2,000 characters", code: "invalid_question") }
         let topK = input.topK ?? 5
         guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
-        try await throttle(user.id)
+        // The collection first: a question about one that does not exist is a 404 and costs nothing.
         let (service, collectionID) = try await prepare(user: user, collection: input.collection)
+        try await throttle(user.id)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
         guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
             throw APIError.unprocessable("mode must be auto or extractive", code: "invalid_request")
@@ -277,8 +278,8 @@ struct AskController {
         let query = (try request.query("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty, query.count <= 2000 else { throw APIError.unprocessable("q must be 1 to 2,000 characters", code: "invalid_question") }
         let k = try request.queryInt("k", in: 1...100, default: 10)
-        try await throttle(user.id)
         let (service, collectionID) = try await prepare(user: user, collection: try request.query("collection"))
+        try await throttle(user.id)
         let start = Date()
         let retrieval = try await service.retriever.retrieve(query, collectionID: collectionID, k: k)
         let results = retrieval.results.enumerated().map { rank, hit in

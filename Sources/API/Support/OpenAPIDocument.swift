@@ -73,6 +73,8 @@ enum OpenAPIDocument {
         let timings = object(["embed_ms": number, "search_ms": number, "answer_ms": number, "total_ms": number],
                              required: ["embed_ms", "search_ms", "answer_ms", "total_ms"])
         let verdict = object(["n": integer, "sentence": string, "score": number, "reason": string], required: ["n", "sentence"])
+        let stale: [String: any Sendable] = ["type": "boolean",
+                                             "description": "The index was still catching up with pages another server just stored (answered after a 2 s wait)"]
         let stepSummary = object(["id": string, "title": string, "depends_on": array(string)], required: ["id", "title", "depends_on"])
         let metrics = object(["wall_seconds": number, "prompt_tokens": integer, "completion_tokens": integer, "cost": number,
                               "provider_calls": integer, "cache_hits": integer, "retries": integer])
@@ -140,13 +142,15 @@ enum OpenAPIDocument {
                                  "estimated": boolean, "cost": number, "first_token_ms": number, "llm_ms": number],
                                 description: "LLM answers: what the answer cost"),
                 "fallback_reason": ["type": "string", "description": "Why an LLM answer fell back to extractive"],
-            ], required: ["answer", "answerable", "citations", "sources", "timings", "mode", "confidence"]),
+                "stale": stale,
+            ], required: ["answer", "answerable", "citations", "sources", "timings", "mode", "confidence", "stale"]),
             "SearchResults": object([
                 "results": array(object(["rank": integer, "chunk_id": integer, "url": string, "title": string, "heading": string,
                                          "text": string, "dense": number, "lexical": number, "fused": number],
                                         required: ["rank", "chunk_id", "url", "title", "heading", "text", "fused"])),
                 "timings": timings,
-            ], required: ["results", "timings"]),
+                "stale": stale,
+            ], required: ["results", "timings", "stale"]),
             "Plan": object([
                 "title": ["type": "string", "minLength": 1, "maxLength": 200],
                 "steps": ["type": "array", "minItems": 1, "maxItems": 50, "items": object([
