@@ -47,7 +47,7 @@ export OPENBLAS_CORETYPE := Haswell
 endif
 endif
 
-.PHONY: run test setup deps browser llm-server api-check postgres stop-test-clusters schemathesis fuzz model release help
+.PHONY: run test setup deps browser llm-server api-check postgres stop-test-clusters schemathesis fuzz bench-replicas model release help
 .DEFAULT_GOAL := help
 
 help:
@@ -84,6 +84,19 @@ schemathesis: setup api-check
 
 release:
 	$(SWIFT) build -c release --product nextraction
+
+# `nextraction bench replicas` on a throwaway PostgreSQL cluster (PostgreSQL refuses root:
+# the cluster runs as postgres in a temporary folder on a loopback port, stopped by PID).
+# Extra arguments in BENCH_ARGS, e.g. BENCH_ARGS="--json --chunks 100000".
+bench-replicas: setup postgres release
+	@dir=$$(mktemp -d $${TMPDIR:-/tmp}/nex-pg-bench-XXXXXX); chmod 755 $$dir; chown postgres $$dir; \
+	bin=$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); port=$$(( 20000 + $$$$ % 20000 )); \
+	runuser -u postgres -- $$bin/initdb -D $$dir/data -A trust -U nex --no-sync -E UTF8 --locale=C >/dev/null && \
+	runuser -u postgres -- $$bin/pg_ctl -D $$dir/data -o "-p $$port -k $$dir -c listen_addresses=127.0.0.1" -l $$dir/log -w start >/dev/null && \
+	runuser -u postgres -- $$bin/createdb -h 127.0.0.1 -p $$port -U nex bench; \
+	status=0; NEX_DATABASE_URL=postgres://nex@127.0.0.1:$$port/bench .build/release/nextraction bench replicas $(BENCH_ARGS) || status=$$?; \
+	kill -INT $$(head -1 $$dir/data/postmaster.pid) 2>/dev/null; while [ -f $$dir/data/postmaster.pid ]; do sleep 0.2; done; \
+	rm -rf $$dir; exit $$status
 
 setup: deps model
 

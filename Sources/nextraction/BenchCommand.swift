@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure performance (use a release build: swift build -c release).",
         discussion: "Each benchmark prints a table; --json prints one JSON object as the last line.",
-        subcommands: [BenchEmbedCommand.self, BenchIndexCommand.self, BenchIngestCommand.self, BenchAskCommand.self]
+        subcommands: [BenchEmbedCommand.self, BenchIndexCommand.self, BenchIngestCommand.self, BenchAskCommand.self, BenchReplicasCommand.self]
     )
 }

@@ -136,7 +136,8 @@ struct BenchIngestCommand: AsyncParsableCommand {
                                             userAgent: "NexTraction/bench", politenessDelay: 0, logger: commandLogger())
         environment.publishInterval = 5
         if prefill > 0 {
-            try await Self.prefill(prefill, database: database, collectionID: collectionID, indexes: indexes, dimension: embedder.dimension)
+            try await SyntheticChunks.fill(prefill, into: database, collectionID: collectionID, dimension: embedder.dimension)
+            _ = try await indexes.rebuild(collectionID: collectionID, kind: .automatic)
         }
         let parameters = IngestParameters(url: baseURL + "/", collection: "bench", maxPages: pages + 1, maxDepth: 2,
                                           politenessDelay: 0, allowPrivateHosts: true, hostConcurrency: hostConcurrency)
@@ -147,7 +148,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
         let (_, seconds) = try await BenchSupport.time { try await pipeline.run() }
         let snapshot = progress.snapshot
         var texts: [String] = []
-        let prefilled = Set((0..<((prefill + 99) / 100)).map { "https://prefill.invalid/\($0)" })
+        let prefilled = Set((0..<((prefill + 99) / 100)).map(SyntheticChunks.urlOfPage))
         var tokens = 0
         if !dryRun {
             let chunks = try database.chunks(ids: try database.chunkIDs(collectionID: collectionID), collectionID: collectionID)
@@ -160,32 +161,5 @@ struct BenchIngestCommand: AsyncParsableCommand {
         }
         return RunResult(pages: snapshot.indexed, chunks: snapshot.chunks, tokens: tokens, seconds: seconds,
                          stages: times.totals, chunkTexts: texts)
-    }
-
-    /// Makes the collection big before the run: `count` synthetic chunks (random unit vectors,
-    /// short texts), 100 per page, stored as pages are, and the collection's index built.
-    static func prefill(_ count: Int, database: AppDatabase, collectionID: Int64, indexes: IndexRegistry, dimension: Int) async throws {
-        let start = Date()
-        var rng = SplitMix64(seed: 77)
-        var written = 0
-        while written < count {
-            let page = written / 100
-            let chunks = (0..<min(100, count - written)).map { ordinal -> NewChunk in
-                var vector = (0..<dimension).map { _ in rng.nextGaussian() }
-                Vector.normalize(&vector)
-                return NewChunk(ordinal: ordinal, headingPath: "", text: "Filler passage \(written + ordinal) of a collection that is already large.",
-                                tokenCount: 12, vector: vector, contentHash: "filler-\(written + ordinal)")
-            }
-            let document = DocumentRecord(collectionID: collectionID, url: "https://prefill.invalid/\(page)", canonicalURL: nil,
-                                          title: "Filler \(page)", lang: "en", contentHash: "filler-page-\(page)", fetchedAt: Date(),
-                                          etag: nil, lastModified: nil, links: [], httpStatus: 200, depth: 0, bytes: 0)
-            _ = try database.storePage(document, chunks: chunks)
-            written += chunks.count
-            if page % 1000 == 0 {
-                BenchSupport.progress(String(format: "prefill: %d chunks (%.0f s)", written, Date().timeIntervalSince(start)))
-            }
-        }
-        _ = try await indexes.rebuild(collectionID: collectionID, kind: .automatic)
-        BenchSupport.progress(String(format: "prefill: %d chunks stored and indexed (%.0f s)", written, Date().timeIntervalSince(start)))
     }
 }

@@ -4,7 +4,8 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Keeps this server's derived indexes following the database while it runs: applies the
+/// Keeps this server's derived indexes following the database while it runs: at start brings
+/// every collection's index up to date (building those it lacks); then applies the
 /// change notifications other servers' commits send (PostgreSQL `LISTEN/NOTIFY`), drops the
 /// index files of collections deleted anywhere, and once an hour prunes the change log and
 /// expired token revocations. Readers do not depend on it for correctness — they compare
@@ -26,6 +27,14 @@ public struct IndexFollower: Service {
 
     public func run() async throws {
         await sweep()
+        // Catch up every collection now (an empty folder: build from the database), so the
+        // first question does not wait for it. In the background of the other work.
+        let warmUp = Task { [indexes, database] in
+            for id in (try? await database.allCollectionIDs()) ?? [] where !Task.isCancelled {
+                _ = try? await indexes.catchUp(collectionID: id)
+            }
+        }
+        defer { warmUp.cancel() }
         await withTaskGroup(of: Void.self) { group in
             if let notifications = database.changeNotifications() {
                 group.addTask { [indexes] in
