@@ -131,11 +131,7 @@ struct FlatSegment: Sendable {
         idBounds = ids.bounds
     }
 
-    /// Whether any of `wanted` may be stored here.
-    func mayHold(_ wanted: Set<Int64>) -> Bool {
-        guard let idBounds else { return false }
-        return wanted.contains(where: idBounds.contains)
-    }
+    func mayHold(_ wanted: Set<Int64>) -> Bool { SegmentPolicy.mayHold(idBounds, wanted) }
 
     /// One segment holding the rows of `segments` except the ids in `excluding`.
     static func merging(_ segments: [FlatSegment], dimension: Int, excluding: Set<Int64> = []) -> FlatSegment {

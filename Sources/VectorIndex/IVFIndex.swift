@@ -165,10 +165,7 @@ struct IVFSegment: Sendable {
         idBounds = ids.bounds
     }
 
-    func mayHold(_ wanted: Set<Int64>) -> Bool {
-        guard let idBounds else { return false }
-        return wanted.contains(where: idBounds.contains)
-    }
+    func mayHold(_ wanted: Set<Int64>) -> Bool { SegmentPolicy.mayHold(idBounds, wanted) }
 
     func range(of list: Int) -> Range<Int> { Int(offsets[list])..<Int(offsets[list + 1]) }
     func size(of list: Int) -> Int { Int(offsets[list + 1] - offsets[list]) }

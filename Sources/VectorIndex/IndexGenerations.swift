@@ -126,33 +126,19 @@ public final class IndexGenerations: @unchecked Sendable {
     public func publish(_ index: AnyVectorIndex, sequence: Int64? = nil) throws -> Snapshot {
         try withWriterLock {
             let next = (generationsOnDisk().last ?? 0) + 1
-            let sequence = sequence ?? lock.withLock { current?.sequence } ?? 0
-            let bytes = try IndexFile.write(index, to: path(for: next), generation: next, sequence: sequence)
-            let snapshot = Snapshot(generation: next, sequence: sequence, index: index, base: next, baseBytes: bytes, deltaBytes: 0)
-            lock.withLock { current = snapshot }
-            try IndexFaults.reach(.beforePrune)
-            prune()
-            return snapshot
+            return try writeFull(index, generation: next, sequence: sequence ?? lock.withLock { current?.sequence } ?? 0)
         }
     }
 
-    /// Read–modify–publish of a full file under the cross-process lock: `transform` receives the
-    /// newest published index (reloaded from disk if another process published since) or nil,
-    /// and returns the next generation, which keeps the newest's sequence unless one is given.
-    @discardableResult
-    public func update(sequence: Int64? = nil, _ transform: (AnyVectorIndex?) throws -> AnyVectorIndex) throws -> Snapshot {
-        try withWriterLock {
-            let base = try reload()
-            let index = try transform(base?.index)
-            let next = (generationsOnDisk().last ?? 0) + 1
-            let sequence = sequence ?? base?.sequence ?? 0
-            let bytes = try IndexFile.write(index, to: path(for: next), generation: next, sequence: sequence)
-            let snapshot = Snapshot(generation: next, sequence: sequence, index: index, base: next, baseBytes: bytes, deltaBytes: 0)
-            lock.withLock { current = snapshot }
-            try IndexFaults.reach(.beforePrune)
-            prune()
-            return snapshot
-        }
+    /// Writes `index` as the full file of `generation`, makes it the snapshot and prunes what
+    /// it makes redundant (the caller holds the writer lock).
+    private func writeFull(_ index: AnyVectorIndex, generation: UInt64, sequence: Int64) throws -> Snapshot {
+        let bytes = try IndexFile.write(index, to: path(for: generation), generation: generation, sequence: sequence)
+        let snapshot = Snapshot(generation: generation, sequence: sequence, index: index, base: generation, baseBytes: bytes, deltaBytes: 0)
+        lock.withLock { current = snapshot }
+        try IndexFaults.reach(.beforePrune)
+        prune()
+        return snapshot
     }
 
     /// Publishes `delta` as the next generation on top of generation `expected` (the one the
@@ -170,24 +156,17 @@ public final class IndexGenerations: @unchecked Sendable {
             let next = (expected ?? 0) + 1
             guard let base else {
                 let grown = try AnyVectorIndex.flat(FlatIndex(dimension: dimension)).applying(delta)
-                let index = rebalance ? try grown.rebalanced() : grown
-                let bytes = try IndexFile.write(index, to: path(for: next), generation: next, sequence: sequence)
-                let snapshot = Snapshot(generation: next, sequence: sequence, index: index, base: next, baseBytes: bytes, deltaBytes: 0)
-                lock.withLock { current = snapshot }
-                return (snapshot, bytes)
+                let snapshot = try writeFull(rebalance ? try grown.rebalanced() : grown, generation: next, sequence: sequence)
+                return (snapshot, snapshot.baseBytes)
             }
             let index = try base.index.applying(delta)
             let bytes = try IndexFile.write(delta, dimension: dimension, to: deltaPath(for: next), generation: next, sequence: sequence)
-            var snapshot = Snapshot(generation: next, sequence: sequence, index: index, base: base.base, baseBytes: base.baseBytes,
+            let snapshot = Snapshot(generation: next, sequence: sequence, index: index, base: base.base, baseBytes: base.baseBytes,
                                     deltaBytes: base.deltaBytes + bytes)
             lock.withLock { current = snapshot }
             let balanced = rebalance ? try index.rebalanced() : index
             if balanced.kindName != index.kindName || balanced.nlistOrZero != index.nlistOrZero {
-                let full = try IndexFile.write(balanced, to: path(for: next), generation: next, sequence: sequence)
-                snapshot = Snapshot(generation: next, sequence: sequence, index: balanced, base: next, baseBytes: full, deltaBytes: 0)
-                lock.withLock { current = snapshot }
-                try IndexFaults.reach(.beforePrune)
-                prune()
+                return (try writeFull(balanced, generation: next, sequence: sequence), bytes)
             }
             return (snapshot, bytes)
         }

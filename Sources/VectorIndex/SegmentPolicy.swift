@@ -9,6 +9,12 @@ enum SegmentPolicy {
     /// Marked ids beyond this are dropped for real (searches ask for k + marked candidates).
     static let tombstoneLimit = 4096
 
+    /// Whether any of `wanted` may be stored in a segment whose ids lie in `bounds`.
+    static func mayHold(_ bounds: ClosedRange<Int64>?, _ wanted: Set<Int64>) -> Bool {
+        guard let bounds else { return false }
+        return wanted.contains(where: bounds.contains)
+    }
+
     /// How many trailing segments to merge into one (0 or 1: none), given segment sizes in order.
     static func tailToMerge(_ sizes: [Int]) -> Int {
         guard sizes.count > 1 else { return 0 }

@@ -4,6 +4,7 @@ import Embedding
 import Foundation
 import IndexStore
 import Storage
+import VectorIndex
 
 /// `nextraction backup DEST` and `nextraction restore SRC`: a consistent copy of a data
 /// folder, made while the server runs and ingests.
@@ -13,7 +14,7 @@ struct BackupCommand: AsyncParsableCommand {
         abstract: "Copy the data folder (database, secret, providers, indexes) to DEST while the server runs.",
         discussion: """
             The database is copied with SQLite's online backup (one consistent snapshot, writers \
-            keep going) and checked; each collection's newest index generation is copied and \
+            keep going) and checked; each collection's newest index file (with the deltas after it) is copied and \
             then made to match the snapshot exactly. DEST must not exist or be empty. Start a \
             server on the copy (--data-dir DEST) or put it back with `nextraction restore`.
             """
@@ -114,22 +115,23 @@ enum DataFolderCopy {
             + "\(copiedGenerations) index generations copied, \(repaired) vectors brought in line with the database"
     }
 
-    /// Copies the newest `gen-*.nxi` of every collection folder (generations are written to a
-    /// temporary file and renamed, so a visible one is complete). Returns how many.
+    /// Copies the newest full file (`gen-*.nxi`) of every collection folder and the delta files
+    /// after it (every file is written to a temporary name and renamed, so a visible one is
+    /// complete). Returns how many generations.
     static func copyNewestGenerations(from source: String, to destination: String) throws -> Int {
         let manager = FileManager.default
         var copied = 0
         for folder in (try? manager.contentsOfDirectory(atPath: source)) ?? [] {
             let from = (source as NSString).appendingPathComponent(folder)
-            let generations = ((try? manager.contentsOfDirectory(atPath: from)) ?? []).filter { $0.hasPrefix("gen-") && $0.hasSuffix(".nxi") }
-            guard let newest = generations.max() else { continue }
+            guard let generations = try? IndexGenerations(directory: from), let newest = generations.files().full.last else { continue }
             let to = (destination as NSString).appendingPathComponent(folder)
             try manager.createDirectory(atPath: to, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            // A newer generation may have replaced this one meanwhile: the repair that follows
-            // then rebuilds the index from the database instead.
-            if (try? manager.copyItem(atPath: (from as NSString).appendingPathComponent(newest),
-                                      toPath: (to as NSString).appendingPathComponent(newest))) != nil {
-                copied += 1
+            let paths = [generations.path(for: newest)] + generations.files().deltas.filter { $0 > newest }.map(generations.deltaPath)
+            // A file may have been pruned meanwhile (a newer full one replaced it): the repair
+            // that follows then brings the index in line with the database from what was copied.
+            for path in paths {
+                let name = (path as NSString).lastPathComponent
+                if (try? manager.copyItem(atPath: path, toPath: (to as NSString).appendingPathComponent(name))) != nil { copied += 1 }
             }
         }
         return copied
