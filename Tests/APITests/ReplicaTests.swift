@@ -70,6 +70,16 @@ struct ReplicaTests {
         let second = try await Self.ask(onB, "What causes blossom end rot on tomatoes?")
         #expect(second.status == 200 && Self.cites(second, "/topics/tomatoes") && second.value("stale") as? Bool == false, "\(second.text)")
 
+        // A job running on one server is cancelled through the other.
+        try await site.hold(prefix: "/topics/", after: 0)
+        let long = try #require(try await onA.post("/ingest", json: ["url": site.baseURL + "/", "collection": "garden",
+                                                                      "max_pages": 30, "max_depth": 2]).string("job_id"))
+        try await site.waitUntilHolding()
+        let runsOnA = pair.a.log.split(separator: "\n").contains { $0.contains("ingest started") && $0.contains(long) }
+        #expect(try await (runsOnA ? onB : onA).post("/jobs/\(long)/cancel").status == 202)
+        try await site.release()
+        #expect(try await waitForJob(onA, long).string("status") == "cancelled")
+
         // The question rate is one budget over both servers (6 a minute; 2 used above).
         var limited = 0
         for index in 0..<8 {
@@ -226,5 +236,37 @@ struct ReplicaTests {
         let written = replies.filter { $0.status == 200 && $0.string("mode") == "llm" }.count
         let refused = replies.filter { $0.status == 429 && $0.errorCode == "quota_exhausted" }.count
         #expect(written == 5 && refused == 15, "\(replies.map { "\($0.status) \($0.string("mode") ?? $0.errorCode ?? "")" })")
+    }
+
+    @Test("deployment/nginx in front of two replicas: requests reach both, /ask streams through it, and a dead replica is routed around",
+          .enabled(if: NginxProcess.available, "needs nginx (Debian nginx; `make test` installs it)"))
+    func nginxInFront() async throws {
+        let site = try await FixtureSite()
+        let pair = try await Pair()
+        let nginx = try await NginxProcess(replicaPorts: [pair.a.port, pair.b.port])
+        defer { nginx.stop() }
+        let proxy = try await APIClient(baseURL: nginx.baseURL).registered(email: "proxied@example.com")
+        let roses = try #require(try await proxy.post("/ingest", json: ["url": site.baseURL + "/topics/roses", "collection": "garden",
+                                                                         "max_pages": 1]).string("job_id"))
+        #expect(try await waitForJob(proxy, roses).string("status") == "completed")
+        for _ in 0..<6 {
+            let answer = try await Self.ask(proxy, "When should roses be pruned?")
+            #expect(answer.status == 200 && Self.cites(answer, "/topics/roses"), "\(answer.text)")
+        }
+        // Least connections over two idle replicas: both served questions.
+        let askedOn = Set(nginx.accessLog.filter { $0.hasPrefix("POST /ask 200") }.compactMap { $0.split(separator: " ").last.map(String.init) })
+        #expect(askedOn.count == 2, "\(nginx.accessLog)")
+
+        // Server-sent events come through the proxy as events.
+        let stream = try await proxy.post("/ask", json: ["question": "When should roses be pruned?", "collection": "garden", "stream": true])
+        #expect(stream.status == 200 && stream.header("Content-Type")?.hasPrefix("text/event-stream") == true)
+        #expect(stream.text.contains("event: citations") && stream.text.contains("event: done"), "\(stream.text)")
+
+        // One replica dies: requests keep being answered by the other.
+        pair.a.stop(signal: SIGKILL)
+        for _ in 0..<4 {
+            #expect(try await proxy.get("/collections").status == 200)
+            #expect(try await Self.ask(proxy, "When should roses be pruned?").status == 200)
+        }
     }
 }
