@@ -66,7 +66,7 @@ public final class IndexRegistry: @unchecked Sendable {
         do {
             return try due ? store.reload() : store.snapshot()
         } catch VectorIndexError.corruptFile {
-            try await rebuild(collectionID: collectionID, kind: .automatic)
+            _ = try await rebuildToAnswer(collectionID: collectionID, store: store)
             return try store.snapshot()
         }
     }
@@ -115,13 +115,13 @@ public final class IndexRegistry: @unchecked Sendable {
                 current = nil
             }
             guard let current else {
-                guard try await rebuild(collectionID: collectionID, kind: .automatic) != nil else { return 0 }
+                guard try await rebuildToAnswer(collectionID: collectionID, store: store) else { return 0 }
                 continue
             }
             let page = try await database.chunkChanges(collectionID: collectionID, after: current.sequence, limit: Self.replayBatch)
             if current.sequence < page.floor {
                 // The log was pruned past this index: rebuild, then replay what follows.
-                guard try await rebuild(collectionID: collectionID, kind: .automatic) != nil else { return 0 }
+                guard try await rebuildToAnswer(collectionID: collectionID, store: store) else { return 0 }
                 continue
             }
             guard let through = page.changes.last?.sequence else { return current.sequence }
@@ -142,14 +142,24 @@ public final class IndexRegistry: @unchecked Sendable {
         }
     }
 
-    /// Folds a long delta chain into a full file, off the caller's path (one at a time per collection).
-    private func compactInBackground(collectionID: Int64, store: IndexGenerations) {
-        guard store.needsCompaction() else { return }
+    /// A missing, unreadable or too old index rebuilt so it can answer at once: exact (flat, no
+    /// training), and rebuilt as IVF in the background when it is big enough to want one.
+    /// False when the collection does not exist.
+    private func rebuildToAnswer(collectionID: Int64, store: IndexGenerations) async throws -> Bool {
+        guard try await rebuild(collectionID: collectionID, kind: .flat) != nil else { return false }
+        compactInBackground(collectionID: collectionID, store: store, rebalancing: true)
+        return true
+    }
+
+    /// Folds a long delta chain into a full file (and, with `rebalancing`, turns an index that
+    /// outgrew its kind into IVF), off the caller's path, one at a time per collection.
+    private func compactInBackground(collectionID: Int64, store: IndexGenerations, rebalancing: Bool = false) {
+        guard rebalancing || store.needsCompaction() else { return }
         let start = lock.withLock { compacting.insert(collectionID).inserted }
         guard start else { return }
         Task.detached(priority: .background) { [self] in
             defer { lock.withLock { _ = compacting.remove(collectionID) } }
-            _ = try? store.compact()
+            _ = try? store.compact(rebalancing: rebalancing)
         }
     }
 

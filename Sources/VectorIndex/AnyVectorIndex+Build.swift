@@ -65,18 +65,19 @@ extension AnyVectorIndex {
         }
     }
 
-    /// This index, rebuilt when it has outgrown its kind: flat past `flatThreshold` becomes
-    /// IVF; IVF whose recommended list count doubled is retrained. Otherwise unchanged.
-    public func rebalanced() throws -> AnyVectorIndex {
+    /// Whether the index has outgrown its kind: flat past `flatThreshold`, or IVF whose
+    /// recommended list count doubled.
+    public var needsRebalance: Bool {
         switch self {
-        case .flat(let flat) where flat.count >= Self.flatThreshold:
-            let (ids, vectors) = exportAll()
-            return try Self.build(kind: .ivf, vectors: vectors, ids: ids)
-        case .ivf(let ivf) where IVFIndex.defaultListCount(for: ivf.count) >= 2 * ivf.nlist:
-            let (ids, vectors) = exportAll()
-            return try Self.build(kind: .ivf, vectors: vectors, ids: ids)
-        default:
-            return self
+        case .flat(let flat): return flat.count >= Self.flatThreshold
+        case .ivf(let ivf): return IVFIndex.defaultListCount(for: ivf.count) >= 2 * ivf.nlist
         }
+    }
+
+    /// This index, rebuilt as IVF (retrained) when it has outgrown its kind; otherwise unchanged.
+    public func rebalanced() throws -> AnyVectorIndex {
+        guard needsRebalance else { return self }
+        let (ids, vectors) = exportAll()
+        return try Self.build(kind: .ivf, vectors: vectors, ids: ids)
     }
 }

@@ -164,9 +164,8 @@ public final class IndexGenerations: @unchecked Sendable {
             let snapshot = Snapshot(generation: next, sequence: sequence, index: index, base: base.base, baseBytes: base.baseBytes,
                                     deltaBytes: base.deltaBytes + bytes)
             lock.withLock { current = snapshot }
-            let balanced = rebalance ? try index.rebalanced() : index
-            if balanced.kindName != index.kindName || balanced.nlistOrZero != index.nlistOrZero {
-                return (try writeFull(balanced, generation: next, sequence: sequence), bytes)
+            if rebalance && index.needsRebalance {
+                return (try writeFull(try index.rebalanced(), generation: next, sequence: sequence), bytes)
             }
             return (snapshot, bytes)
         }
@@ -184,19 +183,27 @@ public final class IndexGenerations: @unchecked Sendable {
     /// Delta bytes below which no compaction is due (about 650 vectors of 384 floats).
     static let compactionFloor = 1 << 20
 
-    /// Writes the current snapshot as a full file of its generation and prunes what it makes
-    /// redundant. Runs beside writers and readers: it holds the cross-process lock only to prune.
-    /// Returns the bytes written (0 when there was nothing to fold).
+    /// Writes the current snapshot as a full file of its generation — with `rebalancing`, rebuilt
+    /// as IVF first if it outgrew its kind (a big index rebuilt flat to answer at once) — and
+    /// prunes what it makes redundant. Runs beside writers and readers: it holds the
+    /// cross-process lock only to prune. Returns the bytes written (0: nothing to do).
     @discardableResult
-    public func compact() throws -> Int {
-        guard let snapshot = try reload(), snapshot.generation > snapshot.base else { return 0 }
-        let bytes = try IndexFile.write(snapshot.index, to: path(for: snapshot.generation), generation: snapshot.generation,
+    public func compact(rebalancing: Bool = false) throws -> Int {
+        guard let snapshot = try reload() else { return 0 }
+        let rebuilt = rebalancing && snapshot.index.needsRebalance
+        guard rebuilt || snapshot.generation > snapshot.base else { return 0 }
+        let index = rebuilt ? try snapshot.index.rebalanced() : snapshot.index
+        let bytes = try IndexFile.write(index, to: path(for: snapshot.generation), generation: snapshot.generation,
                                         sequence: snapshot.sequence)
         lock.withLock {
             guard let now = current else { return }
             if now.generation == snapshot.generation {
-                current = Snapshot(generation: now.generation, sequence: now.sequence, index: now.index, base: now.generation,
+                current = Snapshot(generation: now.generation, sequence: now.sequence, index: index, base: now.generation,
                                    baseBytes: bytes, deltaBytes: 0)
+            } else if rebuilt {
+                // Deltas published meanwhile went onto the old kind: the next read loads the new
+                // full file and replays them onto it.
+                current = nil
             } else if now.base < snapshot.generation {
                 // Deltas published meanwhile now rest on the new full file.
                 var after = 0
@@ -254,12 +261,5 @@ public final class IndexGenerations: @unchecked Sendable {
     static func number(in name: String, prefix: String, suffix: String) -> UInt64? {
         guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
         return UInt64(name.dropFirst(prefix.count).dropLast(suffix.count))
-    }
-}
-
-extension AnyVectorIndex {
-    var nlistOrZero: Int {
-        if case .ivf(let ivf) = self { return ivf.nlist }
-        return 0
     }
 }

@@ -139,6 +139,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
             try await SyntheticChunks.fill(prefill, into: database, collectionID: collectionID, dimension: embedder.dimension)
             _ = try await indexes.rebuild(collectionID: collectionID, kind: .automatic)
         }
+        let fillerMaxID = prefill > 0 ? try database.chunkIDs(collectionID: collectionID).last ?? 0 : 0
         let parameters = IngestParameters(url: baseURL + "/", collection: "bench", maxPages: pages + 1, maxDepth: 2,
                                           politenessDelay: 0, allowPrivateHosts: true, hostConcurrency: hostConcurrency)
         let progress = ProgressTracker(jobID: "bench")
@@ -148,11 +149,11 @@ struct BenchIngestCommand: AsyncParsableCommand {
         let (_, seconds) = try await BenchSupport.time { try await pipeline.run() }
         let snapshot = progress.snapshot
         var texts: [String] = []
-        let prefilled = Set((0..<((prefill + 99) / 100)).map(SyntheticChunks.urlOfPage))
         var tokens = 0
         if !dryRun {
-            let chunks = try database.chunks(ids: try database.chunkIDs(collectionID: collectionID), collectionID: collectionID)
-                .filter { !prefilled.contains($0.url) }
+            // The run's chunks only (their ids follow the filler's; a million ids would not fit one query).
+            let ids = try database.chunkIDs(collectionID: collectionID).filter { $0 > fillerMaxID }
+            let chunks = try database.chunks(ids: ids, collectionID: collectionID)
             texts = chunks.map { chunk in
                 ([chunk.title] + (chunk.headingPath.isEmpty ? [] : chunk.headingPath.components(separatedBy: " › ")))
                     .joined(separator: " › ") + ": " + chunk.text

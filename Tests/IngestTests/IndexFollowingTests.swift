@@ -1,5 +1,6 @@
 import Foundation
 import IndexStore
+import NexNumerics
 import Storage
 import TestSupport
 import Testing
@@ -96,6 +97,39 @@ struct IndexFollowingTests {
         #expect(gone.index == nil && !gone.stale)
         #expect(!FileManager.default.fileExists(atPath: folder))
         #expect(fresh.localCollectionIDs().isEmpty)
+    }
+
+    @Test("a server with an empty folder answers a big collection at once from an exact index, which becomes IVF in the background")
+    func bigCollectionFromScratch() async throws {
+        let opened = try await Backend.sqlite.open()
+        let owner = try await Owner(opened.store)
+        var rng = SplitMix64(seed: 5)
+        for page in 0..<210 {
+            let chunks = (0..<100).map { ordinal -> NewChunk in
+                var vector = (0..<8).map { _ in rng.nextGaussian() }
+                Vector.normalize(&vector)
+                return NewChunk(ordinal: ordinal, headingPath: "", text: "chunk \(page)-\(ordinal)", tokenCount: 2, vector: vector,
+                                contentHash: "c\(page)-\(ordinal)")
+            }
+            let document = DocumentRecord(collectionID: owner.collectionID, url: "https://x.test/\(page)", canonicalURL: nil, title: "P",
+                                          lang: "en", contentHash: "p\(page)", fetchedAt: Date(), etag: nil, lastModified: nil, links: [],
+                                          httpStatus: 200, depth: 0, bytes: 0)
+            _ = try await opened.store.storePage(document, chunks: chunks)
+        }
+        let folders = try TemporaryDirectory(prefix: "big")
+        let registry = IndexRegistry(directory: folders.path, dimension: 8, database: opened.store, freshnessWait: Backend.timeout)
+        let first = try await registry.freshSnapshot(collectionID: owner.collectionID)
+        #expect(first.index?.kindName == "flat" && first.index?.count == 21_000 && !first.stale)
+        // 21,000 vectors want IVF: built behind the answer, then what the folder holds.
+        let folder = try IndexGenerations(directory: folders.appending("\(owner.collectionID)"))
+        let deadline = Date().addingTimeInterval(120)
+        while (try? folder.reload()?.index.kindName) != "ivf" && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))   // polling a condition: the background build
+            folder.invalidate()
+        }
+        let built = try #require(try folder.reload())
+        let stored = Set(try await opened.store.chunkIDs(collectionID: owner.collectionID))
+        #expect(built.index.kindName == "ivf" && Set(built.index.allIDs) == stored)
     }
 
     @Test("past its wait a read answers from the index it has and says it is stale; the catch-up finishes behind it")
