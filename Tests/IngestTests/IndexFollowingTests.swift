@@ -99,7 +99,7 @@ struct IndexFollowingTests {
         #expect(fresh.localCollectionIDs().isEmpty)
     }
 
-    @Test("a server with an empty folder answers a big collection at once from an exact index, which becomes IVF in the background")
+    @Test("a server with an empty folder answers a big collection, and its index becomes IVF in the background")
     func bigCollectionFromScratch() async throws {
         let opened = try await Backend.sqlite.open()
         let owner = try await Owner(opened.store)
@@ -119,8 +119,10 @@ struct IndexFollowingTests {
         let folders = try TemporaryDirectory(prefix: "big")
         let registry = IndexRegistry(directory: folders.path, dimension: 8, database: opened.store, freshnessWait: Backend.timeout)
         let first = try await registry.freshSnapshot(collectionID: owner.collectionID)
-        #expect(first.index?.kindName == "flat" && first.index?.count == 21_000 && !first.stale)
-        // 21,000 vectors want IVF: built behind the answer, then what the folder holds.
+        // Exact first (no training in the way; how much sooner is `bench replicas`' business),
+        // IVF once the background build is done — which on a loaded machine may be already.
+        #expect(["flat", "ivf"].contains(first.index?.kindName ?? "") && first.index?.count == 21_000 && !first.stale,
+                "\(first.index?.kindName ?? "none") \(first.index?.count ?? -1) \(first.stale)")
         let folder = try IndexGenerations(directory: folders.appending("\(owner.collectionID)"))
         let deadline = Date().addingTimeInterval(120)
         while (try? folder.reload()?.index.kindName) != "ivf" && Date() < deadline {
