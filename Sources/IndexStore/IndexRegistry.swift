@@ -82,8 +82,15 @@ public final class IndexRegistry: @unchecked Sendable {
             return (current.index, false)
         }
         let caughtUp = await Self.within(freshnessWait) { [self] in
-            // A catch-up already running may have read the log before `committed`: repeat until past it.
-            while try await catchUp(collectionID: collectionID) < committed {}
+            // A catch-up already running may have read the log before `committed`: repeat until
+            // past it — but not forever if the log cannot get it there (then it stays stale).
+            var previous: Int64 = -1
+            while true {
+                let applied = try await catchUp(collectionID: collectionID)
+                if applied >= committed { return true }
+                if applied == previous { return false }
+                previous = applied
+            }
         }
         return (try store(for: collectionID).snapshot()?.index, !caughtUp)
     }
@@ -237,9 +244,9 @@ public final class IndexRegistry: @unchecked Sendable {
         }
     }
 
-    /// Runs `work` and reports whether it finished within `limit`; past it, returns false and
-    /// lets the work go on (it is shared with other callers and finishes for them).
-    static func within(_ limit: Duration, _ work: @escaping @Sendable () async throws -> Void) async -> Bool {
+    /// Runs `work` and returns its answer if it comes within `limit`; past it (or when it
+    /// throws), false, letting the work go on (it is shared with other callers and finishes for them).
+    static func within(_ limit: Duration, _ work: @escaping @Sendable () async throws -> Bool) async -> Bool {
         let once = Once()
         return await withCheckedContinuation { continuation in
             let timer = Task {
@@ -247,7 +254,7 @@ public final class IndexRegistry: @unchecked Sendable {
                 if once.claim() { continuation.resume(returning: false) }
             }
             Task {
-                let finished = (try? await work()) != nil
+                let finished = (try? await work()) ?? false
                 if once.claim() {
                     timer.cancel()
                     continuation.resume(returning: finished)

@@ -8,16 +8,16 @@ import Storage
 /// every collection's index up to date (building those it lacks); then applies the
 /// change notifications other servers' commits send (PostgreSQL `LISTEN/NOTIFY`), drops the
 /// index files of collections deleted anywhere, and once an hour prunes the change log and
-/// expired token revocations. Readers do not depend on it for correctness — they compare
+/// expired token revocations and gives back generations reserved by answers whose server died. Readers do not depend on it for correctness — they compare
 /// sequence numbers before answering — it keeps them from having to wait.
 public struct IndexFollower: Service {
     let indexes: IndexRegistry
-    let database: any ChunkChangeLog & CollectionStore & TokenRevocationStore
+    let database: any ChunkChangeLog & CollectionStore & TokenRevocationStore & GenerationQuotaStore
     let logger: Logger
     /// How long the change log is kept; a server away longer rebuilds its indexes.
     let retention: TimeInterval
 
-    public init(indexes: IndexRegistry, database: any ChunkChangeLog & CollectionStore & TokenRevocationStore, logger: Logger,
+    public init(indexes: IndexRegistry, database: any ChunkChangeLog & CollectionStore & TokenRevocationStore & GenerationQuotaStore, logger: Logger,
                 retention: TimeInterval = 7 * 86_400) {
         self.indexes = indexes
         self.database = database
@@ -64,6 +64,8 @@ public struct IndexFollower: Service {
         do {
             let pruned = try await database.pruneChunkChanges(before: Date().addingTimeInterval(-retention))
             let purged = try await database.purgeExpiredRevocations(before: Date())
+            // Generations reserved by answers whose server died (executions that may resume keep theirs).
+            try await database.releasePendingGenerations(before: Date().addingTimeInterval(-600))
             if pruned + purged > 0 {
                 logger.info("maintenance", metadata: ["change_log_pruned": "\(pruned)", "revocations_purged": "\(purged)"])
             }
