@@ -118,17 +118,27 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     )
     auth.addPublicRoutes(to: router.group("auth"))
 
+    // Every route below needs a session or an API key; an API key also needs the scope of
+    // its route group (`read`: questions and listings, `write`: everything that changes data).
     let protected = router.group()
-        .add(middleware: JWTAuthenticator(tokens: dependencies.tokens, database: dependencies.database))
+        .add(middleware: BearerAuthenticator(tokens: dependencies.tokens, database: dependencies.database))
     auth.addProtectedRoutes(to: protected.group("auth"))
-    IngestController(dependencies: dependencies).addRoutes(to: protected)
-    CollectionsController(dependencies: dependencies).addRoutes(to: protected)
+    let routes = ScopedRoutes(read: protected.group().add(middleware: RequireScope(.read)),
+                              write: protected.group().add(middleware: RequireScope(.write)))
+    IngestController(dependencies: dependencies).addRoutes(to: routes)
+    CollectionsController(dependencies: dependencies).addRoutes(to: routes)
     // One server on its SQLite file counts in memory; servers sharing PostgreSQL count there.
     let askLimiter: any RequestLimiter = config.databaseURL == nil ? RateLimiter(perMinute: config.askRate)
         : SharedRateLimiter(database: dependencies.database, scope: "ask", perMinute: config.askRate)
-    AskController(dependencies: dependencies, limiter: askLimiter).addRoutes(to: protected)
-    PlansController(dependencies: dependencies).addRoutes(to: protected)
+    AskController(dependencies: dependencies, limiter: askLimiter).addRoutes(to: routes)
+    PlansController(dependencies: dependencies).addRoutes(to: routes)
     return router
+}
+
+/// The authenticated route groups by the scope an API key needs for them.
+struct ScopedRoutes {
+    var read: RouterGroup<AppRequestContext>
+    var write: RouterGroup<AppRequestContext>
 }
 
 /// Builds the HTTP application for `dependencies`.

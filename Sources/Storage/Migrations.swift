@@ -293,6 +293,22 @@ extension AppDatabase {
                 CREATE INDEX execution_unfinished ON execution(status, created_at);
                 """)
         }
+        migrator.registerMigration("v11-api-keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_key (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE,
+                    scopes TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    last_used_at DATETIME,
+                    expires_at DATETIME
+                );
+                CREATE INDEX api_key_user ON api_key(user_id);
+                """)
+        }
         return migrator
     }
 }

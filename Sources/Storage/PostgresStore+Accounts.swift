@@ -86,3 +86,43 @@ extension PostgresStore: AttemptStore {
         try await execute("DELETE FROM auth_attempt WHERE scope = \(scope) AND key = \(key)")
     }
 }
+
+extension PostgresStore: APIKeyStore {
+    static let apiKeyColumns = "id, user_id, name, prefix, hash, scopes, created_at, last_used_at, expires_at"
+
+    static func apiKey(_ row: PostgresRow) throws -> APIKeyRecord {
+        let (id, userID, name, prefix, hash, scopes, created, lastUsed, expires) =
+            try row.decode((Int64, Int64, String, String, String, String, Date, Date?, Date?).self)
+        var key = APIKeyRecord(id: id, userID: userID, name: name, prefix: prefix, hash: hash, scopes: [],
+                               createdAt: created, lastUsedAt: lastUsed, expiresAt: expires)
+        key.scopes = scopes
+        return key
+    }
+
+    public func createAPIKey(_ key: APIKeyRecord) async throws -> APIKeyRecord {
+        let rows = try await rows("""
+            INSERT INTO api_key (user_id, name, prefix, hash, scopes, created_at, expires_at)
+            VALUES (\(key.userID), \(key.name), \(key.prefix), \(key.hash), \(key.scopes), \(key.createdAt), \(key.expiresAt))
+            RETURNING \(unescaped: Self.apiKeyColumns)
+            """)
+        guard let row = rows.first else { throw StorageError.database("insert returned no row") }
+        return try Self.apiKey(row)
+    }
+
+    public func apiKey(hash: String) async throws -> APIKeyRecord? {
+        try await rows("SELECT \(unescaped: Self.apiKeyColumns) FROM api_key WHERE hash = \(hash)").first.map(Self.apiKey)
+    }
+
+    public func apiKeys(userID: Int64) async throws -> [APIKeyRecord] {
+        try await rows("SELECT \(unescaped: Self.apiKeyColumns) FROM api_key WHERE user_id = \(userID) ORDER BY created_at, id")
+            .map(Self.apiKey)
+    }
+
+    public func deleteAPIKey(id: Int64, userID: Int64) async throws -> Bool {
+        try await !rows("DELETE FROM api_key WHERE id = \(id) AND user_id = \(userID) RETURNING 1").isEmpty
+    }
+
+    public func touchAPIKey(id: Int64, at date: Date) async throws {
+        try await execute("UPDATE api_key SET last_used_at = \(date) WHERE id = \(id)")
+    }
+}

@@ -3,7 +3,7 @@ import GRDB
 import PostgresNIO
 
 /// Copies a SQLite database (a data folder's `nextraction.sqlite`) into an empty PostgreSQL
-/// database: accounts with their bcrypt hashes, revoked tokens, collections, documents, chunks
+/// database: accounts with their bcrypt hashes, revoked tokens, API keys (hashes), collections, documents, chunks
 /// with their vectors (and the lexical postings PostgreSQL's BM25 needs), jobs with their page
 /// logs, plans, executions and counted generations. Ids are kept, so every reference stays
 /// right; caches and throttle counters are not copied (they refill). Each table is copied in
@@ -47,6 +47,9 @@ public enum StorageMigration {
                                                          c("created_at", "timestamptz")], identity: true),
         Table(name: "revoked_token", target: "revoked_token", columns: [c("jti", "text"), c("user_id", "bigint"), c("expires_at", "timestamptz"),
                                                                       c("revoked_at", "timestamptz")], identity: false),
+        Table(name: "api_key", target: "api_key", columns: [c("id", "bigint"), c("user_id", "bigint"), c("name", "text"), c("prefix", "text"),
+                                                           c("hash", "text"), c("scopes", "text"), c("created_at", "timestamptz"),
+                                                           c("last_used_at", "timestamptz"), c("expires_at", "timestamptz")], identity: true),
         Table(name: "collection", target: "collection", columns: [c("id", "bigint"), c("user_id", "bigint"), c("name", "text"),
                                                                  c("created_at", "timestamptz")], identity: true),
         Table(name: "document", target: "document", columns: [

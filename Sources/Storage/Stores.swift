@@ -24,6 +24,20 @@ public protocol TokenRevocationStore: Sendable {
     func purgeExpiredRevocations(before date: Date) async throws -> Int
 }
 
+/// API keys (personal access tokens), stored as hashes. Every request looks its key up, so a
+/// deleted key fails at once on every server.
+public protocol APIKeyStore: Sendable {
+    func createAPIKey(_ key: APIKeyRecord) async throws -> APIKeyRecord
+    /// The key whose hash is `hash`, expired or not (the caller checks).
+    func apiKey(hash: String) async throws -> APIKeyRecord?
+    /// The user's keys, oldest first.
+    func apiKeys(userID: Int64) async throws -> [APIKeyRecord]
+    /// Deletes the user's key `id`; false when the user has no such key.
+    func deleteAPIKey(id: Int64, userID: Int64) async throws -> Bool
+    /// Records that the key was used at `date`.
+    func touchAPIKey(id: Int64, at date: Date) async throws
+}
+
 /// Attempts counted by the login and registration throttles (shared by every server).
 public protocol AttemptStore: Sendable {
     func recordAttempt(scope: String, key: String, at date: Date, forgetBefore: Date) async throws
@@ -183,10 +197,10 @@ public protocol StoreHealth: Sendable {
 }
 
 /// Everything a server or CLI command built on one database may use.
-public typealias DataStore = AccountStore & TokenRevocationStore & AttemptStore & CollectionStore & DocumentStore
+public typealias DataStore = AccountStore & TokenRevocationStore & APIKeyStore & AttemptStore & CollectionStore & DocumentStore
     & ChunkChangeLog & LexicalSearch & JobQueue & PlanStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
 
-extension AppDatabase: AccountStore, TokenRevocationStore, AttemptStore, CollectionStore, DocumentStore, ChunkChangeLog, LexicalSearch,
+extension AppDatabase: AccountStore, TokenRevocationStore, APIKeyStore, AttemptStore, CollectionStore, DocumentStore, ChunkChangeLog, LexicalSearch,
     JobQueue, PlanStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
 
 // The usual arguments, so callers need not pass the clock or a limit each time.

@@ -44,11 +44,18 @@ struct LocalServices {
 
     /// The account a command acts for: `--user`, or the only account there is.
     func user(email: String?) async throws -> UserRecord {
+        try await database.account(email: email)
+    }
+}
+
+extension AccountStore {
+    /// The account a command acts for: `--user`, or the only account there is.
+    func account(email: String?) async throws -> UserRecord {
         if let email {
-            guard let user = try await database.user(email: email.lowercased()) else { throw CLIError("no account \(email)") }
+            guard let user = try await user(email: email.lowercased()) else { throw CLIError("no account \(email)") }
             return user
         }
-        let users = try await database.users()
+        let users = try await users()
         guard users.count == 1, let only = users.first else {
             throw CLIError(users.isEmpty
                 ? "no accounts yet: create one with `nextraction user create --email …`"

@@ -101,9 +101,9 @@ struct AskController {
         }
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("ask", use: ask)
-        group.get("search", use: search)
+    func addRoutes(to routes: ScopedRoutes) {
+        routes.read.post("ask", use: ask)
+        routes.read.get("search", use: search)
     }
 
     @Sendable func ask(_ request: Request, context: AppRequestContext) async throws -> Response {

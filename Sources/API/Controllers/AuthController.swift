@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import Storage
 
-/// `/auth`: register, login, logout, me.
+/// `/auth`: register, login, logout, me, and API keys.
 struct AuthController {
     let database: any DataStore
     let tokens: TokenService
@@ -51,10 +51,110 @@ struct AuthController {
         group.post("login", use: login)
     }
 
-    /// Routes behind `JWTAuthenticator`.
+    /// Routes behind `BearerAuthenticator` (any scope).
     func addProtectedRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("logout", use: logout)
         group.get("me", use: me)
+        group.post("keys", use: createKey)
+        group.get("keys", use: listKeys)
+        group.delete("keys/:id", use: deleteKey)
+    }
+
+    struct KeyRequest: Decodable {
+        var name: String
+        var scopes: [APIScope]?
+        /// Seconds, or a number with a unit (`90d`, `12h`); none: the key does not expire.
+        var expiresIn: Lifetime?
+
+        enum CodingKeys: String, CodingKey {
+            case name, scopes
+            case expiresIn = "expires_in"
+        }
+
+        struct Lifetime: Decodable {
+            var seconds: TimeInterval
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let number = try? container.decode(Double.self) {
+                    seconds = number
+                } else if let text = try? container.decode(String.self), let parsed = APIKeys.lifetime(text) {
+                    seconds = parsed
+                } else {
+                    throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected seconds or a duration such as \"90d\"")
+                }
+            }
+        }
+    }
+
+    /// A key as listed (never the key itself, nor its hash).
+    struct KeySummary: Encodable {
+        var id: Int64
+        var name: String
+        var prefix: String
+        var scopes: [String]
+        var createdAt: Date
+        var lastUsedAt: Date?
+        var expiresAt: Date?
+
+        init(_ record: APIKeyRecord) {
+            id = record.id ?? 0
+            name = record.name
+            prefix = record.prefix
+            scopes = record.scopeList
+            createdAt = record.createdAt
+            lastUsedAt = record.lastUsedAt
+            expiresAt = record.expiresAt
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, prefix, scopes
+            case createdAt = "created_at"
+            case lastUsedAt = "last_used_at"
+            case expiresAt = "expires_at"
+        }
+    }
+
+    struct CreatedKey: Encodable {
+        var key: String
+        var summary: KeySummary
+
+        func encode(to encoder: any Encoder) throws {
+            try summary.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(key, forKey: .key)
+        }
+
+        enum CodingKeys: String, CodingKey { case key }
+    }
+
+    struct KeyList: Encodable {
+        var keys: [KeySummary]
+    }
+
+    @Sendable func createKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        try user.requireSession()
+        let input = try await request.decodeJSON(KeyRequest.self, limit: maxBodyBytes)
+        let issued = try await APIKeys.create(userID: user.id, name: input.name, scopes: input.scopes ?? [.read],
+                                              expiresIn: input.expiresIn?.seconds, database: database)
+        context.logger.info("API key created", metadata: ["key_id": "\(issued.record.id ?? 0)", "scopes": "\(issued.record.scopes)"])
+        return try .json(CreatedKey(key: issued.key, summary: KeySummary(issued.record)), status: .created)
+    }
+
+    @Sendable func listKeys(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        try user.requireSession()
+        return try .json(KeyList(keys: try await database.apiKeys(userID: user.id).map(KeySummary.init)))
+    }
+
+    @Sendable func deleteKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        try user.requireSession()
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw APIError.notFound("no such API key") }
+        guard try await database.deleteAPIKey(id: id, userID: user.id) else { throw APIError.notFound("no such API key") }
+        context.logger.info("API key revoked", metadata: ["key_id": "\(id)"])
+        return Response(status: .noContent)
     }
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -102,7 +202,10 @@ struct AuthController {
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        try await database.revokeToken(jti: user.tokenID, userID: user.id, expiresAt: user.tokenExpiresAt)
+        guard case .session(let tokenID, let expiresAt) = user.credential else {
+            throw APIError.badRequest("an API key does not log out; revoke it with DELETE /auth/keys/{id}", code: "not_a_session")
+        }
+        try await database.revokeToken(jti: tokenID, userID: user.id, expiresAt: expiresAt)
         context.logger.info("logged out", metadata: ["user_id": "\(user.id)"])
         return Response(status: .noContent)
     }

@@ -20,9 +20,9 @@ struct CollectionsController {
         }
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("collections", use: list)
-        group.delete("collections/:name", use: delete)
+    func addRoutes(to routes: ScopedRoutes) {
+        routes.read.get("collections", use: list)
+        routes.write.delete("collections/:name", use: delete)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

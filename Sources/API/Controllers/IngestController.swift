@@ -33,12 +33,12 @@ struct IngestController {
         }
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("ingest", use: ingest)
-        group.get("jobs", use: list)
-        group.get("jobs/:id", use: show)
-        group.get("jobs/:id/pages", use: pages)
-        group.post("jobs/:id/cancel", use: cancel)
+    func addRoutes(to routes: ScopedRoutes) {
+        routes.write.post("ingest", use: ingest)
+        routes.read.get("jobs", use: list)
+        routes.read.get("jobs/:id", use: show)
+        routes.read.get("jobs/:id/pages", use: pages)
+        routes.write.post("jobs/:id/cancel", use: cancel)
     }
 
     @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {

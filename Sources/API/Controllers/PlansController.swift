@@ -12,17 +12,17 @@ import Storage
 struct PlansController {
     let dependencies: AppDependencies
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("plans", use: create)
-        group.get("plans", use: list)
-        group.get("plans/:id", use: show)
-        group.delete("plans/:id", use: delete)
-        group.post("execute", use: execute)
-        group.get("executions", use: executions)
-        group.get("executions/:id", use: execution)
-        group.get("executions/:id/events", use: events)
-        group.get("quota", use: quota)
-        group.get("providers", use: providers)
+    func addRoutes(to routes: ScopedRoutes) {
+        routes.write.post("plans", use: create)
+        routes.read.get("plans", use: list)
+        routes.read.get("plans/:id", use: show)
+        routes.write.delete("plans/:id", use: delete)
+        routes.write.post("execute", use: execute)
+        routes.read.get("executions", use: executions)
+        routes.read.get("executions/:id", use: execution)
+        routes.read.get("executions/:id/events", use: events)
+        routes.read.get("quota", use: quota)
+        routes.read.get("providers", use: providers)
     }
 
     struct StepSummary: Encodable {

@@ -16,10 +16,11 @@ enum OpenAPIDocument {
                 "version": version,
                 "description": "Self-hosted retrieval-augmented question answering. Errors always have the shape "
                     + "{\"error\": {\"code\", \"message\"}}. Protected operations take `Authorization: Bearer <token>` "
-                    + "from /auth/register or /auth/login.",
+                    + "with a session token from /auth/register or /auth/login, or an API key (`nex_…`) from POST /auth/keys; "
+                    + "a key's scopes limit it to reading (`read`) or also changing data (`write`).",
             ] as JSON,
             "components": [
-                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT or nex_ API key"]],
                 "schemas": schemas,
             ] as JSON,
             "paths": paths(),
@@ -94,6 +95,19 @@ enum OpenAPIDocument {
             "Session": object([
                 "user": object(["id": integer, "email": string], required: ["id", "email"]), "token": string, "expires_at": dateTime,
             ], required: ["user", "token", "expires_at"]),
+            "KeyRequest": object([
+                "name": ["type": "string", "minLength": 1, "maxLength": 100],
+                "scopes": ["type": "array", "items": strings(["read", "write"]), "minItems": 1, "default": ["read"]],
+                "expires_in": ["oneOf": [["type": "number", "minimum": 60], ["type": "string"]],
+                               "description": "Seconds, or a number with s, m, h or d (`90d`); omitted: the key does not expire"],
+            ], required: ["name"]),
+            "APIKey": object(["id": integer, "name": string, "prefix": string, "scopes": array(strings(["read", "write"])),
+                              "created_at": dateTime, "last_used_at": dateTime, "expires_at": dateTime],
+                             required: ["id", "name", "prefix", "scopes", "created_at"]),
+            "CreatedAPIKey": object(["key": ["type": "string", "description": "The key (`nex_…`): shown this once, stored only as a hash"],
+                                     "id": integer, "name": string, "prefix": string, "scopes": array(strings(["read", "write"])),
+                                     "created_at": dateTime, "expires_at": dateTime],
+                                    required: ["key", "id", "name", "prefix", "scopes", "created_at"]),
             "Me": object(["id": integer, "email": string, "created_at": dateTime], required: ["id", "email", "created_at"]),
             "Status": object(["status": string, "version": string, "database": string], required: ["status", "version"]),
             "IngestRequest": object([
@@ -196,7 +210,10 @@ enum OpenAPIDocument {
 
         func build() -> JSON {
             var errors = self.errors
-            if protected { errors[401] = "Missing, malformed, expired or revoked token" }
+            if protected {
+                errors[401] = "Missing, malformed, expired or revoked token or API key"
+                errors[403] = errors[403] ?? "An API key without the scope (read or write) this operation needs"
+            }
             if body != nil { errors[507] = "The server's disk is full; nothing was changed" }
             if body != nil {
                 errors[400] = errors[400] ?? "The body is not valid JSON"
@@ -262,8 +279,22 @@ enum OpenAPIDocument {
                 success: ("200", "Signed in", jsonContent(ref("Session"))),
                 errors: [401: "Wrong email or password (the same answer for both)",
                          429: "Too many failed logins for this account or from this address; see Retry-After"])),
-            ("/auth/logout", "post", Operation(summary: "Revoke the presented token", success: ("204", "Revoked", nil))),
+            ("/auth/logout", "post", Operation(summary: "Revoke the presented session token", success: ("204", "Revoked", nil),
+                                               errors: [400: "Called with an API key (revoke it with DELETE /auth/keys/{id})"])),
             ("/auth/me", "get", Operation(summary: "The signed-in user", success: ("200", "User", jsonContent(ref("Me"))))),
+            ("/auth/keys", "post", Operation(
+                summary: "Create an API key (the key is in this response only)", body: jsonContent(ref("KeyRequest")),
+                success: ("201", "Created", jsonContent(ref("CreatedAPIKey"))),
+                errors: [403: "Called with an API key: keys are managed with a login session",
+                         409: "The account has 50 keys already", 422: "Empty name, no or unknown scope, expiry out of range"])),
+            ("/auth/keys", "get", Operation(
+                summary: "The user's API keys (never the keys themselves)",
+                success: ("200", "Keys", jsonContent(object(["keys": array(ref("APIKey"))], required: ["keys"]))),
+                errors: [403: "Called with an API key: keys are managed with a login session"])),
+            ("/auth/keys/{id}", "delete", Operation(
+                summary: "Revoke an API key (at once, on every server)", parameters: [pathParameter("id")],
+                success: ("204", "Revoked", nil),
+                errors: [403: "Called with an API key: keys are managed with a login session", 404: "No such key of this user"])),
             ("/ingest", "post", Operation(
                 summary: "Queue a crawl of a site into a collection", body: jsonContent(ref("IngestRequest")),
                 success: ("202", "Queued", jsonContent(ref("JobAccepted"))),
