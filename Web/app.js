@@ -138,6 +138,8 @@ $("logout").addEventListener("click", async () => {
   state.history = [];
   renderHistory();
   $("answer").hidden = true;
+  $("new-key").hidden = true;
+  $("new-key-value").value = "";
   $("login-error").textContent = "";
   await refresh();
   $("login-email").focus();
@@ -146,7 +148,7 @@ $("logout").addEventListener("click", async () => {
 // ---------------------------------------------------------------------------------------
 // Tabs (roving tabindex; arrow keys move between tabs)
 
-const TABS = ["ask", "ingest", "collections", "plans"];
+const TABS = ["ask", "ingest", "collections", "plans", "keys"];
 
 function selectTab(name, focus = true) {
   for (const tab of TABS) {
@@ -158,6 +160,7 @@ function selectTab(name, focus = true) {
   if (focus) $("tab-" + name).focus();
   if (name === "collections") loadCollections();
   if (name === "plans") loadPlans();
+  if (name === "keys") loadKeys();
 }
 
 for (const tab of TABS) {
@@ -209,13 +212,27 @@ function renderCollections() {
   $("collection-names").replaceChildren(...state.collections.map((c) => el("option", { attrs: { value: c.name } })));
 }
 
-function confirmDelete(name) {
+// Asks in the modal dialog; runs `action` when confirmed.
+function confirmAction({ title, text, ok }, action) {
   const dialog = $("confirm");
-  $("confirm-text").textContent = "“" + name + "” and all its pages, chunks and index will be deleted. This cannot be undone.";
+  $("confirm-title").textContent = title;
+  $("confirm-text").textContent = text;
+  $("confirm-ok").textContent = ok;
   dialog.returnValue = "";
   dialog.addEventListener("close", async function closed() {
     dialog.removeEventListener("close", closed);
-    if (dialog.returnValue !== "ok") return;
+    if (dialog.returnValue === "ok") await action();
+  });
+  dialog.showModal();
+  $("confirm-cancel").focus();
+}
+
+function confirmDelete(name) {
+  confirmAction({
+    title: "Delete collection?",
+    text: "“" + name + "” and all its pages, chunks and index will be deleted. This cannot be undone.",
+    ok: "Delete",
+  }, async () => {
     try {
       await api("DELETE", "/collections/" + encodeURIComponent(name));
     } catch (error) {
@@ -223,8 +240,6 @@ function confirmDelete(name) {
     }
     await loadCollections();
   });
-  dialog.showModal();
-  $("confirm-cancel").focus();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -764,5 +779,87 @@ function highlightCode(code) {
   if (last < code.length) node.append(document.createTextNode(code.slice(last)));
   return node;
 }
+
+// ---------------------------------------------------------------------------------------
+// API keys
+
+function formatDate(value, fallback) {
+  return value ? new Date(value).toLocaleDateString() : fallback;
+}
+
+async function loadKeys() {
+  let keys;
+  try {
+    keys = (await api("GET", "/auth/keys")).keys;
+  } catch (error) {
+    showError("keys-error", error);
+    return;
+  }
+  $("keys-error").textContent = "";
+  const rows = keys.map((key) => {
+    const revoke = el("button", { className: "quiet", text: "Revoke", attrs: { type: "button", "aria-label": "Revoke key " + key.name } });
+    revoke.addEventListener("click", () => confirmAction({
+      title: "Revoke API key?",
+      text: "“" + key.name + "” (" + key.prefix + "…) stops working at once, everywhere it is used.",
+      ok: "Revoke",
+    }, async () => {
+      try {
+        await api("DELETE", "/auth/keys/" + key.id);
+      } catch (error) {
+        showError("keys-error", error);
+      }
+      await loadKeys();
+    }));
+    return el("tr", {},
+      el("td", { text: key.name }),
+      el("td", { className: "mono", text: key.prefix + "…" }),
+      el("td", { text: key.scopes.join(", ") }),
+      el("td", { text: formatDate(key.created_at) }),
+      el("td", { text: formatDate(key.last_used_at, "never") }),
+      el("td", { text: formatDate(key.expires_at, "never") }),
+      el("td", {}, revoke));
+  });
+  $("keys").replaceChildren(...rows);
+  $("keys-table").hidden = rows.length === 0;
+  $("keys-empty").hidden = rows.length > 0;
+}
+
+$("key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  $("key-error").textContent = "";
+  const name = form.elements.name.value.trim();
+  const scopes = ["read", "write"].filter((scope) => form.elements[scope].checked);
+  if (!name) { $("key-error").textContent = "Give the key a name, so you can tell it apart later."; form.elements.name.focus(); return; }
+  if (!scopes.length) { $("key-error").textContent = "Choose at least one scope."; return; }
+  const body = { name, scopes };
+  if (form.elements.expires_in.value) body.expires_in = form.elements.expires_in.value;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const created = await api("POST", "/auth/keys", body);
+    $("new-key-value").value = created.key;
+    $("copy-status").textContent = "";
+    $("new-key").hidden = false;
+    $("new-key-value").select();
+    form.elements.name.value = "";
+    await loadKeys();
+  } catch (error) {
+    showError("key-error", error);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$("copy-key").addEventListener("click", async () => {
+  const field = $("new-key-value");
+  try {
+    await navigator.clipboard.writeText(field.value);
+    $("copy-status").textContent = "Copied to the clipboard.";
+  } catch {
+    field.select();
+    $("copy-status").textContent = "Select the key and copy it (Ctrl+C).";
+  }
+});
 
 refresh();

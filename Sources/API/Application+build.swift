@@ -130,7 +130,14 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     // One server on its SQLite file counts in memory; servers sharing PostgreSQL count there.
     let askLimiter: any RequestLimiter = config.databaseURL == nil ? RateLimiter(perMinute: config.askRate)
         : SharedRateLimiter(database: dependencies.database, scope: "ask", perMinute: config.askRate)
-    AskController(dependencies: dependencies, limiter: askLimiter).addRoutes(to: routes)
+    let gate = AskGate(dependencies: dependencies, limiter: askLimiter)
+    AskController(dependencies: dependencies, gate: gate).addRoutes(to: routes)
+    // OpenAI-compatible chat: OpenAI's error shape (authentication failures included), read scope.
+    let openAI = router.group("v1")
+        .add(middleware: OpenAIErrorMiddleware())
+        .add(middleware: BearerAuthenticator(tokens: dependencies.tokens, database: dependencies.database))
+        .add(middleware: RequireScope(.read))
+    ChatCompletionsController(dependencies: dependencies, gate: gate).addRoutes(to: openAI)
     PlansController(dependencies: dependencies).addRoutes(to: routes)
     return router
 }

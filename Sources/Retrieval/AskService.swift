@@ -44,6 +44,8 @@ public struct AskResult: Sendable {
     public var completion: ChatResult?
     /// The answer was searched in an index still catching up with the latest changes.
     public var stale = false
+    /// What was searched: the question, or a follow-up made standalone with the conversation.
+    public var searchedQuestion: String?
 }
 
 /// Question → retrieval → abstention check → answer (written by an `answer` provider when
@@ -64,11 +66,15 @@ public struct AskService: Sendable {
     /// Whether a question asked now would be answered by a language model.
     public var usesLLM: Bool { router.map { $0.isAvailable(.answer) } ?? false }
 
-    /// `topK`: source pages returned (and chunks an LLM is shown). `onDelta` receives the
-    /// LLM's text as it streams (not called for extractive answers).
-    public func ask(_ question: String, collectionID: Int64, topK: Int, allowLLM: Bool = true,
+    /// `topK`: source pages returned (and chunks an LLM is shown). `conversation`: the turns
+    /// before this question, oldest first: a follow-up is searched and answered made
+    /// standalone with them (`FollowUp`), and a language model sees them. `onDelta` receives
+    /// the LLM's text as it streams (not called for extractive answers).
+    public func ask(_ question: String, collectionID: Int64, topK: Int, allowLLM: Bool = true, conversation: [ChatMessage] = [],
                     onDelta: (@Sendable (String) -> Void)? = nil) async throws -> AskResult {
         let start = Stopwatch.seconds()
+        let asked = question
+        let question = FollowUp.standalone(question, previous: conversation.filter { $0.role == .user }.map(\.content))
         let retrieval = try await retriever.retrieve(question, collectionID: collectionID,
                                                      k: topK * max(1, retriever.configuration.perDocumentCap))
         let answerStart = Stopwatch.seconds()
@@ -84,9 +90,11 @@ public struct AskService: Sendable {
                 fallbackReason = "every answer provider's circuit is open"
             } else if abstention == nil {
                 do {
-                    var result = try await generate(question, retrieval: retrieval, topK: topK, router: router, onDelta: onDelta)
+                    var result = try await generate(asked, conversation: conversation, retrieval: retrieval, topK: topK, router: router,
+                                                    onDelta: onDelta)
                     result.timings = timings()
                     result.stale = retrieval.stale
+                    result.searchedQuestion = question
                     return result
                 } catch {
                     fallbackReason = "the language model failed: \(error)"
@@ -95,7 +103,7 @@ public struct AskService: Sendable {
         }
         let (answer, sources) = try await composer.compose(retrieval: retrieval, abstention: abstention, sourceCount: topK)
         return AskResult(answer: answer, sources: sources, chunks: retrieval.results, timings: timings(), fallbackReason: fallbackReason,
-                         stale: retrieval.stale)
+                         stale: retrieval.stale, searchedQuestion: question)
     }
 
     static let answerInstructions = """
@@ -113,11 +121,15 @@ public struct AskService: Sendable {
         }.joined(separator: "\n\n")
     }
 
-    private func generate(_ question: String, retrieval: Retrieval, topK: Int, router: LLMRouter,
+    /// Earlier turns a model is shown: the last few, each cut to a readable length.
+    static func recentTurns(_ conversation: [ChatMessage]) -> [ChatMessage] {
+        conversation.filter { $0.role != .system }.suffix(6).map { ChatMessage($0.role, String($0.content.prefix(2000))) }
+    }
+
+    private func generate(_ question: String, conversation: [ChatMessage], retrieval: Retrieval, topK: Int, router: LLMRouter,
                           onDelta: (@Sendable (String) -> Void)?) async throws -> AskResult {
         let shown = Array(retrieval.results.prefix(topK))
-        let request = ChatRequest(messages: [
-            ChatMessage(.system, Self.answerInstructions),
+        let request = ChatRequest(messages: [ChatMessage(.system, Self.answerInstructions)] + Self.recentTurns(conversation) + [
             ChatMessage(.user, "Sources:\n\n\(Self.sourcesPrompt(shown))\n\nQuestion: \(question)"),
         ], maxTokens: 256)
         let completion = try await router.complete(role: .answer, request, onDelta: onDelta)

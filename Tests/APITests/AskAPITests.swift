@@ -12,18 +12,7 @@ import Testing
 @Suite("Asking questions")
 struct AskAPITests {
     func withAskServer(_ backend: Backend = .sqlite, rate: Int = 1000, llm: String? = nil, _ body: (APIClient) async throws -> Void) async throws {
-        let site = CrawledSite.garden(backend)
-        let built = try await site.build()
-        try await withTestServer(configure: { config in
-            site.apply(to: &config, built: built)
-            config.askRate = rate
-            if let llm { config.environment = ["NEX_LLM_BASE_URL": llm, "NEX_LLM_MODEL": "canned"] }
-        }, embedder: try TestModel.embedder()) { api, _ in
-            let login = try await api.post("/auth/login", json: ["email": "alice@example.com", "password": "correct horse battery"])
-            var alice = api
-            alice.token = try #require(login.string("token"))
-            try await body(alice)
-        }
+        try await withGardenServer(backend, rate: rate, llm: llm) { alice, _ in try await body(alice) }
     }
 
     @Test("LLM answers: a supported citation stays, an unsupported one and a source that was not provided are removed and reported")

@@ -71,3 +71,23 @@ actor CrawledSite {
         return (directory, progress.drainLog(), config.databaseURL)
     }
 }
+
+/// A server on the crawled garden site (`CrawledSite.garden`), with alice@example.com signed
+/// in: `body` gets her client and the server's base URL. `llm`: an OpenAI-compatible base URL
+/// to answer with.
+func withGardenServer(_ backend: Backend = .sqlite, rate: Int = 1000, llm: String? = nil,
+                      _ body: (APIClient, String) async throws -> Void) async throws {
+    let site = CrawledSite.garden(backend)
+    let built = try await site.build()
+    try await withTestServer(configure: { config in
+        site.apply(to: &config, built: built)
+        config.askRate = rate
+        if let llm { config.environment = ["NEX_LLM_BASE_URL": llm, "NEX_LLM_MODEL": "canned"] }
+    }, embedder: try TestModel.embedder()) { api, _ in
+        let login = try await api.post("/auth/login", json: ["email": "alice@example.com", "password": "correct horse battery"])
+        var alice = api
+        alice.token = login.string("token")
+        guard alice.token != nil else { throw APIClientError.unexpected(status: login.status, body: login.text) }
+        try await body(alice, api.baseURL)
+    }
+}

@@ -151,6 +151,7 @@ struct OpenAPITests {
             #expect(paths.count >= 14)
             for (path, methods) in paths {
                 let concrete = path.replacingOccurrences(of: "{id}", with: "00000000").replacingOccurrences(of: "{name}", with: "none")
+                    .replacingOccurrences(of: "{model}", with: "none")
                 for method in methods.keys {
                     let reply = try await user.request(method.uppercased(), concrete, json: method == "get" || method == "delete" ? nil : [:])
                     let message = reply.string("error.message") ?? ""

@@ -302,6 +302,33 @@ def run(b, args):
     d.find_element(By.ID, "confirm-ok").click()
     b.visible("collections-empty", 10)
 
+    step("API keys: create one, shown once, works as a Bearer token; revoke it with confirmation")
+    d.find_element(By.ID, "tab-keys").click()
+    b.visible("keys-empty", 10)
+    b.type("key-name", "browser script")
+    d.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
+    b.visible("new-key", 10)
+    key = d.find_element(By.ID, "new-key-value").get_attribute("value")
+    if not key.startswith("nex_") or len(key) < 47:
+        fail(f"the new key does not look like a key: {key!r}")
+    d.find_element(By.ID, "copy-key").click()
+    b.wait(lambda d: d.find_element(By.ID, "copy-status").text != "", 5, "the copy confirmation")
+    b.wait(lambda d: key[:12] in d.find_element(By.ID, "keys").text and "read" in d.find_element(By.ID, "keys").text, 10,
+           "the key in the list by its prefix")
+    if key in d.find_element(By.ID, "keys").text:
+        fail("the key list shows the whole key")
+    if http("GET", args.base + "/collections", key) != 200:
+        fail("the new read key does not work")
+    step("screenshots: " + b.viewport_screenshot("keys-1280x800", 1280, 800, mobile=False))
+    d.find_element(By.CSS_SELECTOR, "#keys button").click()
+    b.wait(lambda d: d.find_element(By.ID, "confirm").get_attribute("open") is not None, 5, "the revoke confirmation")
+    if "Revoke" not in d.find_element(By.ID, "confirm-title").text:
+        fail("the confirmation does not say what it revokes: " + d.find_element(By.ID, "confirm-title").text)
+    d.find_element(By.ID, "confirm-ok").click()
+    b.visible("keys-empty", 10)
+    if http("GET", args.base + "/collections", key) != 401:
+        fail("the revoked key still works")
+
     step("log out revokes the token")
     d.find_element(By.ID, "logout").click()
     b.visible("login-form")

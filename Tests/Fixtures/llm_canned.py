@@ -5,6 +5,7 @@ chosen wrong one on demand, so this test double does.
 
 Usage: python3 llm_canned.py --port-file PATH
 POST /v1/chat/completions (plain or "stream": true) answers ANSWER below, with usage.
+GET /last-request returns the body of the last POST (to check what a client sent).
 """
 import json
 from http.server import BaseHTTPRequestHandler
@@ -17,12 +18,23 @@ ANSWER = ("Prune most roses in late winter, just as the buds begin to swell [1].
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    last_request = b"{}"
+
+    def do_GET(self):
+        data = Handler.last_request
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def log_message(self, *args):
         pass
 
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        raw = self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}"
+        Handler.last_request = raw
+        body = json.loads(raw)
         if body.get("stream"):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")

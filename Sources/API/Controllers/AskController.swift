@@ -11,7 +11,7 @@ import Storage
 /// `POST /ask` (JSON or server-sent events) and `GET /search`.
 struct AskController {
     let dependencies: AppDependencies
-    let limiter: any RequestLimiter
+    let gate: AskGate
 
     struct AskRequest: Decodable {
         var question: String
@@ -115,19 +115,16 @@ struct AskController {
         let topK = input.topK ?? 5
         guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
         // The collection first: a question about one that does not exist is a 404 and costs nothing.
-        let (service, collectionID) = try await prepare(user: user, collection: input.collection)
-        try await throttle(user.id)
+        let (service, collectionID) = try await gate.prepare(user: user, collection: input.collection)
+        try await gate.throttle(user.id)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
         guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
             throw APIError.unprocessable("mode must be auto or extractive", code: "invalid_request")
         }
         // An LLM-written answer is a generation: reserved before, kept only if the model wrote it.
         let llm = input.mode != "extractive" && service.usesLLM
-        let reservation = await llm ? try reserveGeneration(user.id) : nil
-        let record: @Sendable (AskResult) async -> Void = { [dependencies] result in
-            dependencies.metrics.recordAsk(seconds: result.timings.totalMilliseconds / 1000, answerable: result.answer.answerable)
-            if result.mode == "llm" { await reservation?.confirm() } else { await reservation?.release() }
-        }
+        let reservation = await llm ? try gate.reserveGeneration(user.id) : nil
+        let record: @Sendable (AskResult) async -> Void = { [gate] result in await gate.record(result, reservation: reservation) }
         if llm && wantsStream {
             return Self.streamLLM { onDelta in
                 do {
@@ -150,14 +147,6 @@ struct AskController {
         await record(result)
         let response = AskResponse(result)
         return wantsStream ? try Self.stream(response) : try .json(response)
-    }
-
-    private func reserveGeneration(_ userID: Int64) async throws -> Quota.Reservation {
-        do {
-            return try await dependencies.quota.reserve(userID: userID, kind: "answer")
-        } catch let exhausted as Quota.Exhausted {
-            throw APIError.tooManyRequests("\(exhausted.description); GET /quota shows your usage", retryAfter: 3600, code: "quota_exhausted")
-        }
     }
 
     /// An LLM answer as server-sent events while it is written: `answer` deltas as the model
@@ -278,8 +267,8 @@ struct AskController {
         let query = (try request.query("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty, query.count <= 2000 else { throw APIError.unprocessable("q must be 1 to 2,000 characters", code: "invalid_question") }
         let k = try request.queryInt("k", in: 1...100, default: 10)
-        let (service, collectionID) = try await prepare(user: user, collection: try request.query("collection"))
-        try await throttle(user.id)
+        let (service, collectionID) = try await gate.prepare(user: user, collection: try request.query("collection"))
+        try await gate.throttle(user.id)
         let start = Date()
         let retrieval = try await service.retriever.retrieve(query, collectionID: collectionID, k: k)
         let results = retrieval.results.enumerated().map { rank, hit in
@@ -289,26 +278,5 @@ struct AskController {
         let timings = AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
                                  answerMilliseconds: 0, totalMilliseconds: Date().timeIntervalSince(start) * 1000)
         return try .json(SearchResponse(results: results, timings: timings, stale: retrieval.stale))
-    }
-
-    private func throttle(_ userID: Int64) async throws {
-        if let wait = try await limiter.take(userID) {
-            throw APIError.tooManyRequests("too many questions; try again in \(Int(wait.rounded(.up))) seconds",
-                                           retryAfter: Int(wait.rounded(.up)), code: "rate_limited")
-        }
-    }
-
-    /// The ask service and the user's collection id; 404 for a collection the user lacks,
-    /// 503 when the model could not be loaded.
-    private func prepare(user: AuthenticatedUser, collection: String?) async throws -> (AskService, Int64) {
-        guard let service = dependencies.ask else {
-            throw APIError(.serviceUnavailable, code: "model_unavailable",
-                           message: "the embedding model is not loaded: \(dependencies.embedderError ?? "unknown reason")")
-        }
-        let name = collection ?? "default"
-        guard let record = try await dependencies.database.collection(userID: user.id, name: name), let id = record.id else {
-            throw APIError.notFound("collection \(name) not found")
-        }
-        return (service, id)
     }
 }

@@ -108,6 +108,32 @@ enum OpenAPIDocument {
                                      "id": integer, "name": string, "prefix": string, "scopes": array(strings(["read", "write"])),
                                      "created_at": dateTime, "expires_at": dateTime],
                                     required: ["key", "id", "name", "prefix", "scopes", "created_at"]),
+            "OpenAIModel": object(["id": ["type": "string", "description": "nextraction/<collection>"], "object": strings(["model"]),
+                                   "created": integer, "owned_by": string], required: ["id", "object", "created", "owned_by"]),
+            "ChatCompletionRequest": object([
+                "model": ["type": "string", "description": "nextraction/<collection> (GET /v1/models lists them)"],
+                "messages": ["type": "array", "minItems": 1, "maxItems": 100, "items": object([
+                    "role": strings(["system", "developer", "user", "assistant", "tool"]),
+                    "content": ["oneOf": [string, array(object(["type": string, "text": string], required: ["type"]))]],
+                ], required: ["role", "content"]), "description": "The last one is the user's question; earlier turns are context"],
+                "stream": ["type": "boolean", "default": false],
+                "nextraction": object(["mode": strings(["auto", "extractive"]), "top_k": integer(1...20, default: 5)],
+                                      description: "NexTraction's own options (other OpenAI parameters are accepted and ignored)"),
+            ], required: ["model", "messages"]),
+            "ChatCompletion": object([
+                "id": string, "object": strings(["chat.completion"]), "created": integer, "model": string,
+                "choices": array(object([
+                    "index": integer, "message": object(["role": strings(["assistant"]), "content": string], required: ["role", "content"]),
+                    "finish_reason": string,
+                ], required: ["index", "message", "finish_reason"])),
+                "usage": object(["prompt_tokens": integer, "completion_tokens": integer, "total_tokens": integer],
+                                required: ["prompt_tokens", "completion_tokens", "total_tokens"]),
+                "citations": ["type": "array", "items": citation, "description": "What the answer quotes, numbered as its [n] markers"],
+                "sources": ["type": "array", "items": source, "description": "The top pages behind the answer (or the closest ones)"],
+                "answerable": boolean, "mode": strings(["extractive", "llm"]), "stale": stale,
+                "abstention": object(["code": string, "message": string], required: ["code", "message"]),
+                "searched_question": ["type": "string", "description": "What was searched: a follow-up made standalone with the earlier turns"],
+            ], required: ["id", "object", "created", "model", "choices", "usage", "citations", "sources", "answerable"]),
             "Me": object(["id": integer, "email": string, "created_at": dateTime], required: ["id", "email", "created_at"]),
             "Status": object(["status": string, "version": string, "database": string], required: ["status", "version"]),
             "IngestRequest": object([
@@ -361,6 +387,25 @@ enum OpenAPIDocument {
                 success: ("200", "A stream of `state` events (the Execution's state object as JSON) ending with `done`",
                           [sse: ["schema": ["type": "string", "description": "SSE frames"]]]),
                 errors: [404: "No such execution of this user"])),
+            ("/v1/models", "get", Operation(
+                summary: "OpenAI-compatible: the caller's collections as models (nextraction/<collection>)",
+                success: ("200", "Models", jsonContent(object(["object": strings(["list"]), "data": array(ref("OpenAIModel"))],
+                                                              required: ["object", "data"]))))),
+            ("/v1/models/{model}", "get", Operation(
+                summary: "OpenAI-compatible: one model", parameters: [pathParameter("model")],
+                success: ("200", "Model", jsonContent(ref("OpenAIModel"))), errors: [404: "No such collection of this user (model_not_found)"])),
+            ("/v1/chat/completions", "post", Operation(
+                summary: "OpenAI-compatible chat: the last user message answered from the model's collection, with [n] markers, "
+                    + "the sources listed after the answer, and the full citations and sources as extra fields. Errors in OpenAI's shape "
+                    + "({\"error\": {\"message\", \"type\", \"param\", \"code\"}})",
+                body: jsonContent(ref("ChatCompletionRequest")),
+                success: ("200", "A chat.completion, or with `stream: true` chat.completion.chunk events (`data:` lines) ending with "
+                          + "`data: [DONE]`; the last chunk carries citations and sources",
+                          ["application/json": ["schema": ref("ChatCompletion")], sse: ["schema": ["type": "string", "description": "SSE frames"]]]),
+                errors: [404: "No such collection of this user (model_not_found)",
+                         422: "No messages, a last message that is not the user's, an empty or too long question, an unknown role",
+                         429: "Too many questions per minute, or the generation quota is used up; see Retry-After",
+                         503: "The embedding model is not loaded"])),
             ("/quota", "get", Operation(summary: "Generations used and left", success: ("200", "Quota", jsonContent(ref("Quota"))))),
             ("/providers", "get", Operation(summary: "Configured LLM providers and their circuit states",
                                             success: ("200", "Providers", jsonContent(array(ref("Provider")))))),

@@ -13,6 +13,11 @@ enum ServerSentEvents {
         return headers
     }
 
+    /// One unnamed event (`data:` only, as OpenAI's streams are) whose data is `value` as JSON.
+    static func data(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(string: "data: \(String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self))\n\n")
+    }
+
     /// One event whose data is `value` as JSON.
     static func event(_ name: String, _ value: some Encodable) throws -> ByteBuffer {
         ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self))\n\n")
