@@ -32,9 +32,9 @@ POSTGRES_PACKAGES := postgresql-15 postgresql-client-15
 NGINX_PACKAGES := nginx
 # Only for `make test` (short pass) and `make schemathesis` (long pass): property-based API
 # tests generated from /openapi.json. Hypothesis is pinned to a release this schemathesis
-# works with. The official `openai` SDK drives the OpenAI-compatible endpoint in its test.
+# works with. The official `openai` and `mcp` SDKs drive the OpenAI-compatible and MCP endpoints in their tests.
 API_VENV         := .build/venv-api
-API_PACKAGES     := schemathesis==3.39.16 hypothesis==6.119.4 openai==1.109.1
+API_PACKAGES     := schemathesis==3.39.16 hypothesis==6.119.4 openai==1.109.1 mcp==1.30.0
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -138,7 +138,7 @@ llm-server:
 	fi
 
 api-check:
-	@if [ ! -x $(API_VENV)/bin/schemathesis ] || ! $(API_VENV)/bin/python -c 'import openai' 2>/dev/null; then \
+	@if [ ! -x $(API_VENV)/bin/schemathesis ] || ! $(API_VENV)/bin/python -c 'import openai, mcp' 2>/dev/null; then \
 	  echo "Creating $(API_VENV) with $(API_PACKAGES)"; \
 	  $(PYTHON) -m venv $(API_VENV) && $(API_VENV)/bin/pip install --quiet $(API_PACKAGES); \
 	fi

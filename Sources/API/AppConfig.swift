@@ -29,6 +29,12 @@ public struct AppConfig: Sendable {
     /// Origins allowed to call the API from a browser (`NEX_CORS_ORIGINS`, comma-separated;
     /// `*` for any). Empty: same-origin only, no CORS headers are sent.
     public var corsOrigins: [String] = []
+    /// Browser origins allowed to call `/mcp` besides loopback ones (`NEX_MCP_ALLOWED_ORIGINS`,
+    /// comma-separated, e.g. `https://rag.example.com`; `*` for any).
+    public var mcpAllowedOrigins: [String] = []
+    /// Host names `/mcp` answers to besides loopback ones when the server listens on loopback
+    /// only, e.g. behind a proxy that passes the public name (`NEX_MCP_ALLOWED_HOSTS`; `*` for any).
+    public var mcpAllowedHosts: [String] = []
     /// bcrypt cost factor (`NEX_BCRYPT_COST`, 4–31; each step doubles the work).
     public var bcryptCost = 12
     /// Failed logins allowed per email and client address within `loginWindow` (`NEX_LOGIN_MAX_FAILURES`).
@@ -129,6 +135,8 @@ public struct AppConfig: Sendable {
         config.tokenTTL = try env.duration("NEX_TOKEN_TTL") ?? config.tokenTTL
         config.maxBodyBytes = try env.byteCount("NEX_MAX_BODY") ?? config.maxBodyBytes
         config.corsOrigins = env.list("NEX_CORS_ORIGINS") ?? config.corsOrigins
+        config.mcpAllowedOrigins = env.list("NEX_MCP_ALLOWED_ORIGINS") ?? config.mcpAllowedOrigins
+        config.mcpAllowedHosts = env.list("NEX_MCP_ALLOWED_HOSTS") ?? config.mcpAllowedHosts
         config.bcryptCost = try env.int("NEX_BCRYPT_COST", in: 4...31) ?? config.bcryptCost
         config.loginMaxFailures = try env.int("NEX_LOGIN_MAX_FAILURES", in: 1...10_000) ?? config.loginMaxFailures
         config.loginWindow = try env.duration("NEX_LOGIN_WINDOW") ?? config.loginWindow

@@ -131,7 +131,11 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let askLimiter: any RequestLimiter = config.databaseURL == nil ? RateLimiter(perMinute: config.askRate)
         : SharedRateLimiter(database: dependencies.database, scope: "ask", perMinute: config.askRate)
     let gate = AskGate(dependencies: dependencies, limiter: askLimiter)
-    AskController(dependencies: dependencies, gate: gate).addRoutes(to: routes)
+    let asking = AskController(dependencies: dependencies, gate: gate)
+    asking.addRoutes(to: routes)
+    // MCP for agents: every authenticated caller; tools check the write scope themselves.
+    MCPController(dependencies: dependencies, gate: gate, asking: asking, ingesting: IngestController(dependencies: dependencies),
+                  originPolicy: MCPOriginPolicy(config: config)).addRoutes(to: protected)
     // OpenAI-compatible chat: OpenAI's error shape (authentication failures included), read scope.
     let openAI = router.group("v1")
         .add(middleware: OpenAIErrorMiddleware())

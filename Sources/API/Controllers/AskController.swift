@@ -267,7 +267,12 @@ struct AskController {
         let query = (try request.query("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty, query.count <= 2000 else { throw APIError.unprocessable("q must be 1 to 2,000 characters", code: "invalid_question") }
         let k = try request.queryInt("k", in: 1...100, default: 10)
-        let (service, collectionID) = try await gate.prepare(user: user, collection: try request.query("collection"))
+        return try .json(try await search(query, collection: try request.query("collection"), k: k, user: user))
+    }
+
+    /// Ranked chunks for `query` in the user's collection (after the gate's checks).
+    func search(_ query: String, collection: String?, k: Int, user: AuthenticatedUser) async throws -> SearchResponse {
+        let (service, collectionID) = try await gate.prepare(user: user, collection: collection)
         try await gate.throttle(user.id)
         let start = Date()
         let retrieval = try await service.retriever.retrieve(query, collectionID: collectionID, k: k)
@@ -277,6 +282,6 @@ struct AskController {
         }
         let timings = AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
                                  answerMilliseconds: 0, totalMilliseconds: Date().timeIntervalSince(start) * 1000)
-        return try .json(SearchResponse(results: results, timings: timings, stale: retrieval.stale))
+        return SearchResponse(results: results, timings: timings, stale: retrieval.stale)
     }
 }

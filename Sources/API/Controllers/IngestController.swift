@@ -44,6 +44,14 @@ struct IngestController {
     @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let input = try await request.decodeJSON(IngestRequest.self, limit: dependencies.config.maxBodyBytes)
+        let job = try await queue(input, user: user)
+        context.logger.info("ingest queued", metadata: ["job_id": "\(job.id)"])
+        return try .json(Accepted(jobID: job.id, status: job.status), status: .accepted)
+    }
+
+    /// Validates a crawl request and queues its job (422 for a bad URL, collection or limits,
+    /// 503 without the embedding model).
+    func queue(_ input: IngestRequest, user: AuthenticatedUser) async throws -> JobRecord {
         guard let runner = dependencies.jobRunner else {
             throw APIError(.serviceUnavailable, code: "model_unavailable",
                            message: "the embedding model is not loaded: \(dependencies.embedderError ?? "unknown reason")")
@@ -69,8 +77,7 @@ struct IngestController {
         let record = try await dependencies.database.ensureCollection(userID: user.id, name: collection)
         let job = try await dependencies.database.createJob(userID: user.id, collectionID: record.id, kind: "ingest", params: parameters.json())
         runner.wake()
-        context.logger.info("ingest queued", metadata: ["job_id": "\(job.id)"])
-        return try .json(Accepted(jobID: job.id, status: job.status), status: .accepted)
+        return job
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -20,7 +20,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func map(_ error: any Error, request: Request) -> APIError {
+    static func map(_ error: any Error, request: Request?) -> APIError {
         switch error {
         case let error as APIError:
             return error
@@ -46,12 +46,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func map(httpError: HTTPError, request: Request) -> APIError {
+    static func map(httpError: HTTPError, request: Request?) -> APIError {
         switch httpError.status {
         case .notFound:
-            return .notFound("no route for \(request.method.rawValue) \(request.uri.path)")
+            return .notFound(request.map { "no route for \($0.method.rawValue) \($0.uri.path)" } ?? "not found")
         case .methodNotAllowed:
-            return APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed on \(request.uri.path)")
+            return APIError(.methodNotAllowed, code: "method_not_allowed",
+                            message: request.map { "\($0.method.rawValue) is not allowed on \($0.uri.path)" } ?? "method not allowed")
         case .contentTooLarge:
             return APIError(.contentTooLarge, code: "payload_too_large", message: "request body is too large")
         case .badRequest:

@@ -48,3 +48,22 @@ struct AskGate: Sendable {
         if result.mode == "llm" { await reservation?.confirm() } else { await reservation?.release() }
     }
 }
+
+extension AskGate {
+    /// A whole answer (not streamed) to `question` in the user's collection: the checks above,
+    /// then an LLM answer when `mode` is `auto` and a provider is configured, else extractive.
+    func answer(_ question: String, collection: String?, topK: Int, mode: String, user: AuthenticatedUser) async throws -> AskResult {
+        let (service, collectionID) = try await prepare(user: user, collection: collection)
+        try await throttle(user.id)
+        let llm = mode != "extractive" && service.usesLLM
+        let reservation = llm ? try await reserveGeneration(user.id) : nil
+        do {
+            let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm)
+            await record(result, reservation: reservation)
+            return result
+        } catch {
+            await reservation?.release()
+            throw error
+        }
+    }
+}

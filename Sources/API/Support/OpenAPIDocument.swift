@@ -274,6 +274,16 @@ enum OpenAPIDocument {
 
     static func jsonContent(_ schema: JSON) -> JSON { ["application/json": ["schema": schema]] }
 
+    /// Responses of the MCP transport: JSON-RPC error bodies, not the API's error shape.
+    static func mcpResponses(_ descriptions: [String: String]) -> JSON {
+        var responses: JSON = [:]
+        for (status, description) in descriptions {
+            responses[status] = status == "202" ? ["description": description]
+                : ["description": description, "content": jsonContent(["type": "object"])]
+        }
+        return responses
+    }
+
     static func pathParameter(_ name: String) -> JSON {
         ["name": name, "in": "path", "required": true, "schema": ["type": "string", "minLength": 1]]
     }
@@ -406,6 +416,26 @@ enum OpenAPIDocument {
                          422: "No messages, a last message that is not the user's, an empty or too long question, an unknown role",
                          429: "Too many questions per minute, or the generation quota is used up; see Retry-After",
                          503: "The embedding model is not loaded"])),
+            ("/mcp", "post", Operation(
+                summary: "Model Context Protocol over Streamable HTTP (stateless, JSON responses): a JSON-RPC request or notification. "
+                    + "Tools: list_collections, search, ask, job_status, and ingest for keys with the write scope. "
+                    + "Send Accept: application/json, text/event-stream",
+                body: ["application/json": ["schema": ["type": "object", "description": "A JSON-RPC 2.0 message"]]],
+                success: ("200", "The JSON-RPC response", jsonContent(["type": "object"])),
+                otherResponses: mcpResponses(["202": "A notification, accepted", "400": "Not a JSON-RPC message",
+                                              "403": "A browser Origin that is not allowed (NEX_MCP_ALLOWED_ORIGINS)",
+                                              "406": "The Accept header does not include application/json",
+                                              "415": "The body is not application/json",
+                                              "421": "A Host that is not allowed on a loopback-bound server (NEX_MCP_ALLOWED_HOSTS)"]))),
+            ("/mcp", "get", Operation(summary: "No server-to-client stream in stateless mode",
+                                      success: ("405", "Method not allowed (JSON-RPC error body)", jsonContent(["type": "object"])),
+                                      otherResponses: mcpResponses(["403": "A browser Origin that is not allowed",
+                                                                    "406": "The Accept header lacks text/event-stream",
+                                                                    "421": "A Host that is not allowed"]))),
+            ("/mcp", "delete", Operation(summary: "No sessions to end in stateless mode",
+                                         success: ("405", "Method not allowed (JSON-RPC error body)", jsonContent(["type": "object"])),
+                                         otherResponses: mcpResponses(["403": "A browser Origin that is not allowed",
+                                                                       "421": "A Host that is not allowed"]))),
             ("/quota", "get", Operation(summary: "Generations used and left", success: ("200", "Quota", jsonContent(ref("Quota"))))),
             ("/providers", "get", Operation(summary: "Configured LLM providers and their circuit states",
                                             success: ("200", "Providers", jsonContent(array(ref("Provider")))))),
