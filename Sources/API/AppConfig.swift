@@ -20,6 +20,12 @@ public struct AppConfig: Sendable {
     public var databaseTimeout: TimeInterval = 10
     /// Static web UI folder served at `/` (`NEX_WEB_DIR`); nil serves no UI.
     public var webDirectory: String? = "Web"
+    /// `ok` (the UI folder exists), `missing` (configured, not there: `/` answers 404) or `off`.
+    public var webStatus: String {
+        guard let webDirectory else { return "off" }
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: webDirectory, isDirectory: &isDirectory) && isDirectory.boolValue ? "ok" : "missing"
+    }
     /// HS256 signing secret (`NEX_JWT_SECRET`, ≥ 32 bytes); nil generates one into the data dir.
     public var jwtSecret: String?
     /// Token lifetime (`NEX_TOKEN_TTL`: seconds, or with a unit: `90m`, `24h`, `7d`).

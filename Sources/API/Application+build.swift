@@ -67,6 +67,10 @@ public struct AppDependencies: Sendable {
             ingest = environment
             runner = JobRunner(environment: environment, concurrency: config.ingestConcurrency, staleAfter: config.jobStaleAfter)
         }
+        if config.webStatus == "missing" {
+            logger.warning("web UI folder not found: / answers 404 until NEX_WEB_DIR names the Web folder (or is empty for no UI)",
+                           metadata: ["NEX_WEB_DIR": "\(config.webDirectory ?? "")"])
+        }
         let router = try config.llmRouter(version: version)
         for provider in router.describe() {
             logger.info("LLM provider", metadata: provider.mapValues { .string($0) })
@@ -104,11 +108,11 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     }
     router.add(middleware: BodyLimitMiddleware(limit: config.maxBodyBytes))
     router.add(middleware: PathGuardMiddleware())
-    if let web = config.webDirectory, FileManager.default.fileExists(atPath: web) {
+    if let web = config.webDirectory, config.webStatus == "ok" {
         router.add(middleware: FileMiddleware(web, searchForIndexHtml: true))
     }
 
-    SystemController(database: dependencies.database, metrics: dependencies.metrics, version: dependencies.version)
+    SystemController(database: dependencies.database, metrics: dependencies.metrics, version: dependencies.version, web: config.webStatus)
         .addRoutes(to: router)
 
     let auth = AuthController(

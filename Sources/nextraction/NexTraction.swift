@@ -21,7 +21,7 @@ struct NexTraction: AsyncParsableCommand {
             environment variables listed in README.md.
             """,
         version: version,
-        subcommands: [ServeCommand.self, UserCommand.self, KeyCommand.self, IngestCommand.self, AskCommand.self, PlanCommand.self, ProvidersCommand.self, IndexCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, EmbedCommand.self, EvalCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, HealthcheckCommand.self, UserCommand.self, KeyCommand.self, IngestCommand.self, AskCommand.self, PlanCommand.self, ProvidersCommand.self, IndexCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, EmbedCommand.self, EvalCommand.self, BenchCommand.self]
     )
 
     static func main() async {

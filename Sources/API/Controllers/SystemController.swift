@@ -8,11 +8,14 @@ struct SystemController {
     let database: any StoreHealth
     let metrics: AppMetrics
     let version: String
+    /// `ok`, `missing` (NEX_WEB_DIR names a folder that does not exist: `/` answers 404) or `off`.
+    let web: String
 
     struct Status: Encodable {
         var status: String
         var version: String
         var database: String?
+        var web: String?
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -22,7 +25,7 @@ struct SystemController {
         router.get("ready") { _, _ in
             let ok = await database.ping()
             return try Response.json(
-                Status(status: ok ? "ready" : "unavailable", version: version, database: ok ? "ok" : "unreachable"),
+                Status(status: ok ? "ready" : "unavailable", version: version, database: ok ? "ok" : "unreachable", web: web),
                 status: ok ? .ok : .serviceUnavailable
             )
         }

@@ -135,7 +135,10 @@ enum OpenAPIDocument {
                 "searched_question": ["type": "string", "description": "What was searched: a follow-up made standalone with the earlier turns"],
             ], required: ["id", "object", "created", "model", "choices", "usage", "citations", "sources", "answerable"]),
             "Me": object(["id": integer, "email": string, "created_at": dateTime], required: ["id", "email", "created_at"]),
-            "Status": object(["status": string, "version": string, "database": string], required: ["status", "version"]),
+            "Status": object(["status": string, "version": string, "database": string,
+                              "web": ["type": "string", "enum": ["ok", "missing", "off"],
+                                      "description": "The web UI folder: ok, missing (NEX_WEB_DIR names no folder: / answers 404) or off"]],
+                             required: ["status", "version"]),
             "IngestRequest": object([
                 "url": ["type": "string", "format": "uri", "description": "http or https; not a private address unless the server allows it"],
                 "collection": ["type": "string", "default": "default", "pattern": "^[\\p{L}\\p{N} ._-]{1,64}$"],
