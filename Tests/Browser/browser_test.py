@@ -329,6 +329,24 @@ def run(b, args):
     if http("GET", args.base + "/collections", key) != 401:
         fail("the revoked key still works")
 
+    step("API docs: rendered from /openapi.json, grouped, and Try it answers with the session token")
+    d.get(args.base + "/docs")
+    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#docs-groups section.group")) >= 6, 15, "the endpoint groups")
+    text = d.find_element(By.ID, "docs-groups").text
+    for needle in ["/v1/chat/completions", "/auth/keys", "/mcp", "Questions"]:
+        if needle not in text:
+            fail(f"the docs page lacks {needle!r}")
+    if not d.find_element(By.ID, "docs-token").get_attribute("value"):
+        fail("the docs page did not fill in the session token")
+    me = d.find_element(By.ID, "get--auth-me")
+    me.find_element(By.TAG_NAME, "summary").click()
+    me.find_element(By.CSS_SELECTOR, "form.try button").click()
+    b.wait(lambda d: d.find_element(By.ID, "get--auth-me").find_element(By.CSS_SELECTOR, "form.try pre").text.startswith("200"),
+           10, "Try it to answer 200")
+    step("screenshots: " + b.viewport_screenshot("docs-1280x800", 1280, 800, mobile=False))
+    d.get(args.base + "/")
+    b.visible("app", 15)
+
     step("log out revokes the token")
     d.find_element(By.ID, "logout").click()
     b.visible("login-form")

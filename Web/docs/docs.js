@@ -67,6 +67,15 @@ function example(schema, spec, depth = 0) {
 
 function pretty(value) { return JSON.stringify(value, null, 2); }
 
+// Text with `code` spans (the document's descriptions use them), as text nodes and <code>.
+function withCode(tag, text, className) {
+  const node = el(tag, { className });
+  String(text || "").split("`").forEach((part, index) => {
+    if (part) node.append(index % 2 === 1 ? el("code", { text: part }) : document.createTextNode(part));
+  });
+  return node;
+}
+
 function renderOperation(path, method, operation, spec) {
   const body = el("div");
   const parameters = operation.parameters || [];
@@ -92,7 +101,7 @@ function renderOperation(path, method, operation, spec) {
   const responses = el("ul", { className: "responses" });
   for (const status of Object.keys(operation.responses || {}).sort()) {
     const response = operation.responses[status];
-    const item = el("li", {}, el("span", { className: "status", text: status }), document.createTextNode(response.description || ""));
+    const item = el("li", {}, el("span", { className: "status", text: status }), withCode("span", response.description));
     responses.append(item);
     const media = response.content && response.content["application/json"];
     if (status.startsWith("2") && media) item.append(el("pre", { text: pretty(example(media.schema, spec)) }));
@@ -103,7 +112,7 @@ function renderOperation(path, method, operation, spec) {
   const summary = el("summary", {},
     el("span", { className: "method " + method, text: method }),
     el("span", { className: "path", text: path }),
-    el("span", { text: operation.summary || "" }),
+    withCode("span", operation.summary),
     secured ? el("span", { className: "lock muted", text: "token required" }) : null);
   return el("details", { className: "operation", attrs: { id: method + "-" + path.replace(/[^\w]+/g, "-") } }, summary, body);
 }
@@ -168,7 +177,7 @@ async function main() {
     return;
   }
   $("api-version").textContent = "version " + spec.info.version;
-  $("api-description").textContent = spec.info.description;
+  $("api-description").replaceWith(withCode("p", spec.info.description));
   const byGroup = new Map(GROUPS.map(([name]) => [name, []]));
   for (const path of Object.keys(spec.paths).sort()) {
     for (const [method, operation] of Object.entries(spec.paths[path])) {
