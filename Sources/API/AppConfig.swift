@@ -20,6 +20,23 @@ public struct AppConfig: Sendable {
     public var databaseTimeout: TimeInterval = 10
     /// Static web UI folder served at `/` (`NEX_WEB_DIR`); nil serves no UI.
     public var webDirectory: String? = "Web"
+    /// A relative folder as found: from the working directory, else beside the installed
+    /// binary (`<bin>/Web`, `<bin>/../share/nextraction/Web`) or in the source tree it was
+    /// built in (`.build/<config>/nextraction`), so a server started from another directory
+    /// still serves its UI. Unchanged when found nowhere (then `webStatus` says `missing`).
+    static func locate(relativeFolder folder: String) -> String {
+        guard !folder.hasPrefix("/"), !FileManager.default.fileExists(atPath: folder) else { return folder }
+        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        var candidates = [binary.appendingPathComponent(folder), binary.appendingPathComponent("../share/nextraction/\(folder)")]
+        var ancestor = binary
+        for _ in 0..<4 {
+            ancestor = ancestor.deletingLastPathComponent()
+            candidates.append(ancestor.appendingPathComponent(folder))
+        }
+        let found = candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("index.html").path) }
+        return found?.standardizedFileURL.path ?? folder
+    }
+
     /// `ok` (the UI folder exists), `missing` (configured, not there: `/` answers 404) or `off`.
     public var webStatus: String {
         guard let webDirectory else { return "off" }
@@ -137,6 +154,7 @@ public struct AppConfig: Sendable {
         if let url = env.string("NEX_DATABASE_URL"), !url.isEmpty { config.databaseURL = try Self.databaseURL(url) }
         config.databaseTimeout = try env.duration("NEX_DATABASE_TIMEOUT") ?? config.databaseTimeout
         if let web = env.string("NEX_WEB_DIR") { config.webDirectory = web.isEmpty ? nil : web }
+        config.webDirectory = config.webDirectory.map { Self.locate(relativeFolder: $0) }
         config.jwtSecret = env.string("NEX_JWT_SECRET")
         config.tokenTTL = try env.duration("NEX_TOKEN_TTL") ?? config.tokenTTL
         config.maxBodyBytes = try env.byteCount("NEX_MAX_BODY") ?? config.maxBodyBytes

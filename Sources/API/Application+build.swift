@@ -112,7 +112,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         router.add(middleware: FileMiddleware(web, searchForIndexHtml: true))
     }
 
-    SystemController(database: dependencies.database, metrics: dependencies.metrics, version: dependencies.version, web: config.webStatus)
+    SystemController(database: dependencies.database, metrics: dependencies.metrics, version: dependencies.version, web: config.webStatus,
+                     modelError: dependencies.embedder == nil ? dependencies.embedderError ?? "not loaded" : nil)
         .addRoutes(to: router)
 
     let auth = AuthController(

@@ -4,8 +4,9 @@ import Foundation
 import HTTPKit
 
 /// `nextraction healthcheck`: asks a running server's `/ready` (a container's HEALTHCHECK, a
-/// systemd or load-balancer probe). Exit 0 when the server is ready and, if it is meant to
-/// serve the web UI, has its folder; 1 otherwise, with the reason.
+/// systemd or load-balancer probe). Exit 0 when the server is ready (database reachable,
+/// model loaded) and, if it is meant to serve the web UI, has its folder; 1 otherwise, with
+/// the reason.
 struct HealthcheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "healthcheck",
@@ -32,7 +33,8 @@ struct HealthcheckCommand: AsyncParsableCommand {
         let body = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
         let database = body["database"] as? String ?? "?", web = body["web"] as? String ?? "?"
         guard response.status == 200 else {
-            print("not ready: HTTP \(response.status) (database \(database))")
+            print("not ready: HTTP \(response.status) (database \(database), model \(body["model"] as? String ?? "?"))"
+                  + ((body["error"] as? String).map { ": \($0)" } ?? ""))
             throw ExitCode(1)
         }
         guard web != "missing" else {

@@ -84,6 +84,16 @@ struct APIKeyTests {
             #expect(try await bob.request("DELETE", "/auth/keys/\(id)").status == 404)
             #expect((try await bob.get("/auth/keys").value("keys") as? [Any])?.isEmpty == true)
             #expect(try await api.get("/auth/me", token: created.string("key")).string("email") == "alice@example.com")
+            // Alice's key reaches only Alice's data: Bob's plan and collection stay out of reach.
+            let bobsPlan = try await bob.post("/plans", json: ["title": "bob's", "steps": [["id": "a", "prompt": "p"]]])
+            let planID = try #require(bobsPlan.string("plan_id"))
+            #expect(try await api.get("/plans/\(planID)", token: created.string("key")).status == 404)
+            #expect(try await api.get("/plans", token: created.string("key")).jsonArray?.isEmpty == true)
+            let bobID = try #require(try await dependencies.database.user(email: "bob@example.com")?.id)
+            _ = try await dependencies.database.ensureCollection(userID: bobID, name: "bobs-docs")
+            #expect(try await api.get("/collections", token: created.string("key")).jsonArray?.isEmpty == true)
+            #expect(try await api.get("/search?q=anything&collection=bobs-docs", token: created.string("key")).status != 200)
+            #expect((try await api.get("/v1/models", token: created.string("key")).json?["data"] as? [Any])?.isEmpty == true)
 
             // A key past its expiry (stored directly: the API refuses lifetimes under a minute).
             let aliceID = try #require(try await dependencies.database.user(email: "alice@example.com")?.id)

@@ -70,6 +70,12 @@ struct ChatCompletionsTests {
             #expect(followUp.string("searched_question")?.contains("roses") == true, "\(followUp.text)")
             let citations = (followUp.json?["citations"] as? [[String: Any]]) ?? []
             #expect(citations.contains { ($0["url"] as? String)?.hasSuffix("/topics/roses") == true }, "\(followUp.text)")
+            // The same question on its own does not reach the roses page.
+            let alone = try await alice.post("/v1/chat/completions", json: [
+                "model": "nextraction/garden", "messages": [["role": "user", "content": "And how do I keep them healthy?"]]])
+            #expect(alone.string("searched_question") == "And how do I keep them healthy?")
+            let aloneCitations = (alone.json?["citations"] as? [[String: Any]]) ?? []
+            #expect(!aloneCitations.contains { ($0["url"] as? String)?.hasSuffix("/topics/roses") == true }, "\(alone.text)")
             // A question that names its own topic is searched as asked.
             let standalone = try await alice.post("/v1/chat/completions", json: [
                 "model": "nextraction/garden",

@@ -39,6 +39,16 @@ struct HTTPBasicsTests {
         }
     }
 
+    @Test("without the embedding model the server is alive but not ready, and says why")
+    func notReadyWithoutModel() async throws {
+        try await withTestServer { api, _ in
+            #expect(try await api.get("/health").status == 200)
+            let ready = try await api.get("/ready")
+            #expect(ready.status == 503 && ready.string("model") == "missing" && ready.string("database") == "ok")
+            #expect(ready.string("error")?.contains("model file missing") == true, "\(ready.text)")
+        }
+    }
+
     @Test("unknown routes are JSON 404s; protected routes without a token are 401")
     func notFound() async throws {
         try await withTestServer { api, _ in
@@ -52,11 +62,11 @@ struct HTTPBasicsTests {
 
     @Test("health, readiness, metrics and the OpenAPI document need no token")
     func operational() async throws {
-        try await withTestServer { api, _ in
+        try await withTestServer(embedder: try TestModel.embedder()) { api, _ in
             let health = try await api.get("/health")
             #expect(health.status == 200 && health.string("status") == "ok")
             let ready = try await api.get("/ready")
-            #expect(ready.status == 200 && ready.string("database") == "ok")
+            #expect(ready.status == 200 && ready.string("database") == "ok" && ready.string("model") == "ok" && ready.string("web") == "ok")
             _ = try await api.get("/health")
             let metrics = try await api.get("/metrics")
             #expect(metrics.status == 200)

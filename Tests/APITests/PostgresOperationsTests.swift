@@ -36,7 +36,7 @@ struct PostgresOperationsTests {
         try await withTestServer(configure: { config in
             config.databaseURL = try? DatabaseURL(url)
             config.databaseTimeout = 3
-        }) { api, _ in
+        }, embedder: try TestModel.embedder()) { api, _ in
             let alice = try await api.registered(email: "alice@example.com")
             #expect(try await alice.get("/collections").status == 200)
             #expect(try await api.get("/ready").status == 200)

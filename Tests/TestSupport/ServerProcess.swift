@@ -30,6 +30,18 @@ public final class ServerProcess: @unchecked Sendable {
         try await waitUntilHealthy(timeout: timeout)
     }
 
+    /// Starts `arguments` (a server command line as a deployment file writes it) with exactly
+    /// `environment`, from `workingDirectory`, and waits until `/health` answers on `port`.
+    public init(arguments: [String], environment: [String: String], port: Int, workingDirectory: String, logPath: String,
+                timeout: Double = 300) async throws {
+        // env(1) changes directory and execs the server, so the PID is the server's.
+        self.pid = try Self.spawn(arguments: ["/usr/bin/env", "--chdir=\(workingDirectory)"] + arguments, environment: environment,
+                                  logPath: logPath)
+        self.port = port
+        self.logPath = logPath
+        try await waitUntilHealthy(timeout: timeout)
+    }
+
     deinit { _ = stop(signal: SIGKILL) }
 
     /// Sends `signal` and waits for the process to exit; returns its wait status.

@@ -10,12 +10,17 @@ struct SystemController {
     let version: String
     /// `ok`, `missing` (NEX_WEB_DIR names a folder that does not exist: `/` answers 404) or `off`.
     let web: String
+    /// Why the embedding model could not be loaded (nil: loaded). Without it the server is not
+    /// ready: ingest and questions would fail.
+    let modelError: String?
 
     struct Status: Encodable {
         var status: String
         var version: String
         var database: String?
+        var model: String?
         var web: String?
+        var error: String?
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -23,10 +28,12 @@ struct SystemController {
             try Response.json(Status(status: "ok", version: version))
         }
         router.get("ready") { _, _ in
-            let ok = await database.ping()
+            let reachable = await database.ping()
+            let ready = reachable && modelError == nil
             return try Response.json(
-                Status(status: ok ? "ready" : "unavailable", version: version, database: ok ? "ok" : "unreachable", web: web),
-                status: ok ? .ok : .serviceUnavailable
+                Status(status: ready ? "ready" : "unavailable", version: version, database: reachable ? "ok" : "unreachable",
+                       model: modelError == nil ? "ok" : "missing", web: web, error: modelError.map { "embedding model: \($0)" }),
+                status: ready ? .ok : .serviceUnavailable
             )
         }
         router.get("metrics") { _, _ in
