@@ -10,16 +10,7 @@ const TOKEN_KEY = "nextraction.token";
 const POLL_MS = 1500;
 const ACTIVE = new Set(["queued", "running"]);
 
-const $ = (id) => document.getElementById(id);
-
-function el(tag, options = {}, ...children) {
-  const node = document.createElement(tag);
-  if (options.className) node.className = options.className;
-  if (options.text !== undefined) node.textContent = options.text;
-  for (const [name, value] of Object.entries(options.attrs || {})) node.setAttribute(name, value);
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
+// `$` and `el` come from dom.js.
 
 class APIError extends Error {
   constructor(message, status, retryAfter) {

@@ -148,7 +148,7 @@ struct ChatCompletionsTests {
         try await withGardenServer { alice, base in
             let key = try #require(try await alice.post("/auth/keys", json: ["name": "chat front end"]).string("key"))
             let script = BuildProducts.repositoryRoot.appendingPathComponent("Tests/Fixtures/openai_client.py").path
-            let run = try runProgram(Self.python, [script, "--base", base, "--key", key, "--model", "nextraction/garden",
+            let run = try await runProgramOffPool(Self.python, [script, "--base", base, "--key", key, "--model", "nextraction/garden",
                                                    "--question", "When is the best time of year to cut back rose bushes?"])
             #expect(run.status == 0, "\(run.output)")
             let line = try #require(run.output.split(separator: "\n").last)

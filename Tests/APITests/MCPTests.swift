@@ -11,9 +11,9 @@ struct MCPTests {
     static let python = BuildProducts.repositoryRoot.appendingPathComponent(".build/venv-api/bin/python").path
     static let available = FileManager.default.isExecutableFile(atPath: python)
 
-    static func run(base: String, key: String, question: String, ingest: String = "https://example.com/") throws -> [String: Any] {
+    static func run(base: String, key: String, question: String, ingest: String = "https://example.com/") async throws -> [String: Any] {
         let script = BuildProducts.repositoryRoot.appendingPathComponent("Tests/Fixtures/mcp_client.py").path
-        let run = try runProgram(python, [script, "--url", base + "/mcp", "--key", key, "--collection", "garden", "--question", question,
+        let run = try await runProgramOffPool(python, [script, "--url", base + "/mcp", "--key", key, "--collection", "garden", "--question", question,
                                           "--ingest-url", ingest])
         guard run.status == 0, let line = run.output.split(separator: "\n").last,
               let seen = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -27,7 +27,7 @@ struct MCPTests {
     func tools() async throws {
         try await withGardenServer { alice, base in
             let reader = try #require(try await alice.post("/auth/keys", json: ["name": "agent", "scopes": ["read"]]).string("key"))
-            let seen = try Self.run(base: base, key: reader, question: "When is the best time of year to cut back rose bushes?")
+            let seen = try await Self.run(base: base, key: reader, question: "When is the best time of year to cut back rose bushes?")
             #expect(seen["server"] as? String == "NexTraction")
             #expect(seen["tools"] as? [String] == ["ask", "job_status", "list_collections", "search"], "\(seen)")
             let collections = (seen["collections"] as? [String: Any])?["collections"] as? [[String: Any]]
@@ -46,7 +46,7 @@ struct MCPTests {
             #expect(ingest?["isError"] as? Bool == true && (ingest?["text"] as? String)?.contains("\"write\" scope") == true, "\(seen)")
 
             let writer = try #require(try await alice.post("/auth/keys", json: ["name": "agent+", "scopes": ["read", "write"]]).string("key"))
-            let writing = try Self.run(base: base, key: writer, question: "How do I keep roses healthy?", ingest: "ftp://example.com/")
+            let writing = try await Self.run(base: base, key: writer, question: "How do I keep roses healthy?", ingest: "ftp://example.com/")
             #expect((writing["tools"] as? [String])?.contains("ingest") == true)
             // With the write scope the tool runs: here it stops at its own URL check (this test crawls nothing).
             let refused = writing["ingest"] as? [String: Any]

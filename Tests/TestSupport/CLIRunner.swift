@@ -37,3 +37,19 @@ public func runProgramAsync(_ executable: String, _ arguments: [String], environ
         }
     }
 }
+
+/// `runProgram` on a thread of its own, for async tests whose program talks to a server in
+/// this process: blocking one of the (few) cooperative threads while the program waits for
+/// that server's handlers, which need those threads, would stall every test.
+public func runProgramOffPool(_ executable: String, _ arguments: [String], stdin: String = "",
+                              environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            do {
+                continuation.resume(returning: try runProgram(executable, arguments, stdin: stdin, environment: environment))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }.start()
+    }
+}

@@ -2,16 +2,7 @@
 // every text from the document goes in as text, never as HTML.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
-function el(tag, options = {}, ...children) {
-  const node = document.createElement(tag);
-  if (options.className) node.className = options.className;
-  if (options.text !== undefined) node.textContent = options.text;
-  for (const [name, value] of Object.entries(options.attrs || {})) node.setAttribute(name, value);
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
+// `$` and `el` come from /dom.js.
 
 // Endpoint groups, in reading order, by the path's first segment.
 const GROUPS = [
