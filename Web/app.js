@@ -7,6 +7,8 @@
 // automatically with requests (so no CSRF), and is gone when the tab closes. Logging out
 // also revokes it on the server.
 const TOKEN_KEY = "nextraction.token";
+// The collection last asked (not sensitive: kept in localStorage across reloads).
+const COLLECTION_KEY = "nextraction.collection";
 const POLL_MS = 1500;
 const ACTIVE = new Set(["queued", "running"]);
 
@@ -30,9 +32,18 @@ function authHeaders(extra = {}) {
 async function failure(response) {
   let data = null;
   try { data = await response.json(); } catch { data = null; }
-  const message = data && data.error ? data.error.message : "The server answered " + response.status + ".";
+  const message = data && data.error ? sentence(data.error.message) : "The server answered " + response.status + ".";
   if (response.status === 401 && sessionStorage.getItem(TOKEN_KEY)) sessionExpired();
   return new APIError(message, response.status, response.headers.get("Retry-After"));
+}
+
+// Server messages are lowercase phrases ("collection docs not found"); shown as sentences,
+// like the page's own messages.
+function sentence(text) {
+  const trimmed = String(text || "").trim();
+  if (!trimmed) return trimmed;
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?…]$/.test(capital) ? capital : capital + ".";
 }
 
 async function api(method, path, body) {
@@ -117,8 +128,19 @@ async function signIn(form, path, errorID) {
   }
 }
 
-$("login-form").addEventListener("submit", (event) => { event.preventDefault(); signIn(event.target, "/auth/login", "login-error"); });
-$("register-form").addEventListener("submit", (event) => { event.preventDefault(); signIn(event.target, "/auth/register", "register-error"); });
+$("login-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  $("register-error").textContent = "";
+  signIn(event.target, "/auth/login", "login-error");
+});
+$("register-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  signIn(event.target, "/auth/register", "register-error");
+});
+// An old message of one form is stale once the other is being filled in.
+$("register-form").addEventListener("input", () => { $("login-error").textContent = ""; });
+$("login-form").addEventListener("input", () => { $("register-error").textContent = ""; });
 
 $("logout").addEventListener("click", async () => {
   try { await api("POST", "/auth/logout"); } catch { /* the token is dropped either way */ }
@@ -194,12 +216,17 @@ function renderCollections() {
   $("collections-table").hidden = rows.length === 0;
   $("collections-empty").hidden = rows.length > 0;
 
-  // The ask picker keeps its selection when it still exists.
+  // The ask picker keeps its selection, else the last one used (kept across reloads), else
+  // the collection with the most pages.
   const picker = $("ask-collection");
-  const previous = picker.value;
+  const previous = picker.value || localStorage.getItem(COLLECTION_KEY);
   picker.replaceChildren(...state.collections.map((c) => el("option", { text: c.name + " (" + c.documents + " pages)", attrs: { value: c.name } })));
+  const largest = state.collections.reduce((best, c) => (!best || c.documents > best.documents ? c : best), null);
   if (state.collections.some((c) => c.name === previous)) picker.value = previous;
+  else if (largest) picker.value = largest.name;
   $("ask-submit").disabled = state.collections.length === 0;
+  $("ask-empty").hidden = state.collections.length > 0;
+  $("ask-collection-field").hidden = state.collections.length === 0;
   $("collection-names").replaceChildren(...state.collections.map((c) => el("option", { attrs: { value: c.name } })));
 }
 
@@ -279,11 +306,15 @@ function processed(progress) {
   return progress.indexed + progress.unchanged + progress.skipped + progress.failed + progress.removed;
 }
 
+// The pages a job will handle: its limit, or fewer when the site has fewer.
+function expected(job) {
+  const p = job.progress;
+  return Math.max(1, Math.min(job.max_pages, Math.max(p.discovered, processed(p))));
+}
+
 function percent(job) {
   if (job.status === "completed") return 100;
-  const p = job.progress;
-  const total = Math.max(p.discovered, processed(p), 1);
-  return Math.min(99, Math.floor((processed(p) / total) * 100));
+  return Math.min(99, Math.floor((processed(job.progress) / expected(job)) * 100));
 }
 
 function seconds(job) {
@@ -313,10 +344,11 @@ function upsertJob(job, prepend = false) {
   entry.badge.textContent = job.status;
   entry.fill.style.width = value + "%";
   entry.meter.setAttribute("aria-valuenow", String(value));
-  entry.meter.setAttribute("aria-valuetext", value + "% — " + processed(p) + " of " + p.discovered + " pages");
+  const done = Math.min(processed(p), expected(job));
+  entry.meter.setAttribute("aria-valuetext", value + "% — " + done + " of " + expected(job) + " pages");
   const elapsed = seconds(job);
   const rate = elapsed > 0 ? (p.fetched / elapsed).toFixed(1) : "0.0";
-  entry.stats.textContent = processed(p) + " of " + p.discovered + " discovered pages done · fetched " + p.fetched +
+  entry.stats.textContent = done + " of " + expected(job) + " pages done (limit " + job.max_pages + ", " + p.discovered + " discovered) · fetched " + p.fetched +
     " · indexed " + p.indexed + (p.unchanged ? " · unchanged " + p.unchanged : "") + " · skipped " + p.skipped +
     " · failed " + p.failed + " · " + p.chunks + " chunks · " + rate + " pages/s · " + duration(elapsed);
   entry.error.textContent = job.error || "";
@@ -421,6 +453,7 @@ $("ask-form").addEventListener("submit", async (event) => {
   if (!question) { $("ask-error").textContent = "Type a question first."; return; }
   if (!collection) { $("ask-error").textContent = "Add a website in Ingest first: there is no collection to ask."; return; }
   $("ask-submit").disabled = true;
+  localStorage.setItem(COLLECTION_KEY, collection);
   const entry = { question, collection, answer: "", answerable: true, citations: [], sources: [], timings: null };
   beginAnswer(entry);
   try {
@@ -432,9 +465,11 @@ $("ask-form").addEventListener("submit", async (event) => {
     showError("ask-error", error);
   } finally {
     $("answer").setAttribute("aria-busy", "false");
-    $("ask-submit").disabled = false;
+    $("ask-submit").disabled = state.collections.length === 0;
   }
 });
+
+$("go-ingest").addEventListener("click", (event) => { event.preventDefault(); selectTab("ingest"); });
 
 // POST /ask as server-sent events: `sources`, `citations`, then `answer` deltas, then `done`.
 async function streamAnswer(entry) {
@@ -583,6 +618,14 @@ function safeURL(url) {
   }
 }
 
+// A heading path without the page title it often starts with ("Backup › Backup › Restore").
+function sectionOf(item) {
+  const title = (item.title || "").trim();
+  let parts = (item.heading || "").split(" › ").map((part) => part.trim()).filter(Boolean);
+  while (parts.length && parts[0] === title) parts = parts.slice(1);
+  return parts.join(" › ");
+}
+
 function renderCitations(entry) {
   const cards = entry.citations.map((citation) => {
     const href = safeURL(citation.url);
@@ -590,7 +633,7 @@ function renderCitations(entry) {
     const link = href ? el("a", { text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } }) : el("span", { text: title });
     return el("li", { className: "citation", attrs: { id: "cite-" + citation.n } },
       el("div", {}, el("span", { className: "num", text: "[" + citation.n + "]" }), link),
-      citation.heading ? el("p", { className: "heading", text: citation.heading }) : null,
+      sectionOf(citation) ? el("p", { className: "heading", text: sectionOf(citation) }) : null,
       el("p", { className: "snippet" }, highlighted(citation.snippet, entry.question)),
       el("div", { className: "url", text: citation.url + " · score " + Number(citation.score).toFixed(2) }));
   });
@@ -604,7 +647,7 @@ function renderSources(entry) {
     const title = source.title || source.url;
     const link = href ? el("a", { text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } }) : el("span", { text: title });
     return el("li", { className: "source" }, link,
-      source.heading ? el("span", { className: "heading", text: " — " + source.heading }) : null,
+      sectionOf(source) ? el("span", { className: "heading", text: " — " + sectionOf(source) }) : null,
       source.passage ? el("p", { className: "passage" }, highlighted(source.passage, entry.question)) : null);
   });
   $("sources").replaceChildren(...items);
@@ -633,13 +676,15 @@ function renderHistory() {
 
 async function loadPlans() {
   try {
-    const [plans, quota] = await Promise.all([api("GET", "/plans"), api("GET", "/quota")]);
+    const [plans, quota, providers] = await Promise.all([api("GET", "/plans"), api("GET", "/quota"), api("GET", "/providers")]);
     $("quota-line").textContent = "Generations left: " + quota.remaining + " of " + quota.limit;
+    state.hasLLM = providers.length > 0;
+    $("plans-llm").hidden = state.hasLLM;
     const picker = $("plan-select");
     const previous = picker.value;
     picker.replaceChildren(...plans.map((p) => el("option", { text: p.title + " (" + p.steps + " steps)", attrs: { value: p.plan_id } })));
     if (plans.some((p) => p.plan_id === previous)) picker.value = previous;
-    $("run-plan").disabled = plans.length === 0;
+    $("run-plan").disabled = plans.length === 0 || !state.hasLLM;
   } catch (error) {
     showError("plans-error", error);
   }
@@ -693,7 +738,7 @@ $("run-form").addEventListener("submit", async (event) => {
   } catch (error) {
     showError("plans-error", error);
   } finally {
-    $("run-plan").disabled = false;
+    $("run-plan").disabled = !state.hasLLM;
   }
 });
 

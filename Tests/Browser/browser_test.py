@@ -14,7 +14,7 @@ lists both questions; collections show counts and delete after confirmation; log
 revokes the token. Any error in the browser console fails the run (except the one 401 the
 wrong-password step provokes on purpose).
 """
-import argparse, json, os, sys, time, urllib.error, urllib.request
+import argparse, json, os, re, sys, time, urllib.error, urllib.request
 
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException
@@ -166,6 +166,8 @@ def run(b, args):
     b.find("#register-form button[type=submit]").click()
     b.visible("app")
     b.wait(lambda d: d.find_element(By.ID, "who").text == EMAIL, 10, "the signed-in email in the header")
+    if d.execute_script("return document.getElementById('ask-empty').hidden") is not False:
+        fail("with no collection, the Ask view does not say to add a website first")
 
     step("log out, then a wrong password shows an inline error")
     d.find_element(By.ID, "logout").click()
@@ -174,8 +176,18 @@ def run(b, args):
     b.type("login-password", "not the password")
     b.find("#login-form button[type=submit]").click()
     b.wait(lambda d: "invalid" in d.find_element(By.ID, "login-error").text.lower(), 10, "the wrong-password message")
+    message = d.find_element(By.ID, "login-error").text
+    if not (message[0].isupper() and message.endswith(".")):
+        fail(f"the server's message is not shown as a sentence: {message!r}")
+    b.type("register-email", "someone-else@example.com")
+    if d.find_element(By.ID, "login-error").text:
+        fail("the old login error stays visible while registering")
+    b.type("register-email", "")
+    b.type("login-password", "not the password")
+    b.find("#login-form button[type=submit]").click()
+    b.wait(lambda d: "invalid" in d.find_element(By.ID, "login-error").text.lower(), 10, "the wrong-password message again")
     expected = b.severe(b.drain_console())
-    if any("401" not in e["message"] for e in expected) or len(expected) > 1:
+    if any("401" not in e["message"] for e in expected) or len(expected) > 2:
         fail(f"unexpected console errors while signing in wrongly: {expected}")
 
     step("log in")
@@ -195,8 +207,25 @@ def run(b, args):
     b.type("ingest-max-depth", "2")
     b.find("#ingest-form button[type=submit]").click()
     b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#jobs .job"), 10, "the job to appear in the list")
+    # While it runs, the bar measures against the job's limit (30), never the pages discovered.
+    def measured(d):
+        for meter in d.find_elements(By.CSS_SELECTOR, "#jobs .job [role=progressbar]"):
+            text = meter.get_attribute("aria-valuetext") or ""
+            match = re.search(r"(\d+)% — (\d+) of (\d+) pages", text)
+            if match:
+                value, done, total = map(int, match.groups())
+                if total > 30 or done > total:
+                    fail(f"the progress bar counts against more than the job's limit: {text!r}")
+                if value != 100 and value != min(99, done * 100 // total):
+                    fail(f"the percentage does not match done/limit: {text!r}")
+                return True
+        return False
+    b.wait(measured, 60, "the progress bar's value")
     card = wait_job(b, args.site + "/", 600)
     stats = card.find_element(By.CSS_SELECTOR, ".job-stats").text
+    if "(limit 30," not in stats:
+        fail(f"the job statistics do not name the limit: {stats!r}")
+    step("screenshots: " + b.viewport_screenshot("ingest-1280x800", 1280, 800, mobile=False))
     if "chunks" not in stats or "pages/s" not in stats:
         fail(f"the job statistics are incomplete: {stats!r}")
     if card.find_element(By.CSS_SELECTOR, ".badge").text.lower() != "completed":
@@ -285,6 +314,11 @@ def run(b, args):
         json.dump({"title": "Browser plan", "steps": [{"id": "a", "prompt": "Say hi."}, {"id": "b", "prompt": "Say bye.", "depends_on": ["a"]}]}, f)
     d.find_element(By.ID, "plan-file").send_keys(plan_path)
     b.wait(lambda d: "Browser plan (2 steps)" in d.find_element(By.ID, "plan-select").text, 10, "the uploaded plan in the list")
+    # This server has no language model: the view says so up front and Run is off.
+    b.visible("plans-llm", 10)
+    if d.find_element(By.ID, "run-plan").is_enabled():
+        fail("Run is enabled although no language model is configured")
+    step("screenshots: " + b.viewport_screenshot("plans-1280x800", 1280, 800, mobile=False))
 
     step("collections: counts, then delete with confirmation")
     d.find_element(By.ID, "tab-collections").click()
