@@ -277,6 +277,10 @@ $("ingest-form").addEventListener("submit", async (event) => {
   };
   const domain = form.elements.domain.value.trim();
   if (domain) body.domain = domain;
+  for (const name of ["include", "exclude"]) {
+    const prefixes = form.elements[name].value.split(",").map((part) => part.trim()).filter(Boolean);
+    if (prefixes.length) body[name] = prefixes;
+  }
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {

@@ -56,7 +56,8 @@ public struct AppDependencies: Sendable {
                 logger.error("embedding model unavailable: ingest and questions are disabled", metadata: ["error": "\(error)"])
             }
         }
-        let indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder?.dimension ?? 384, database: database)
+        let indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder?.dimension ?? MiniLMEmbedder.standardDimension,
+                                    database: database)
         var ingest: IngestEnvironment?
         var runner: JobRunner?
         if let embedder {

@@ -33,6 +33,8 @@ public final class MiniLMEmbedder: Embedder {
     private let queryLane = EncoderLane(label: "nextraction.embed.query", qos: .userInitiated)
 
     public var dimension: Int { encoder.configuration.hiddenSize }
+    /// all-MiniLM-L6-v2's vector size, for code that reads indexes without loading the model.
+    public static let standardDimension = 384
     public var maxTokens: Int { tokenizer.maxLength }
     public var tokenCounter: any TokenCounter { tokenizer }
     /// The encoder's shape, for reports.

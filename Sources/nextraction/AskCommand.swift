@@ -62,6 +62,7 @@ struct AskCommand: AsyncParsableCommand {
                                                                timings: result.timings, mode: result.mode,
                                                                citation_check: result.citationCheck))
             print(String(decoding: data, as: UTF8.self))
+            if !result.answer.answerable { throw ExitCode(Self.notFound) }
             return
         }
         print(result.answer.text)
@@ -90,7 +91,11 @@ struct AskCommand: AsyncParsableCommand {
         }
         print(String(format: "\n(%@, %.0f ms: embed %.0f, search %.0f, answer %.0f)", result.mode, result.timings.totalMilliseconds,
                      result.timings.embedMilliseconds, result.timings.searchMilliseconds, result.timings.answerMilliseconds))
+        if !result.answer.answerable { throw ExitCode(Self.notFound) }
     }
+
+    /// The exit status when the pages do not answer the question (scripts can tell it from a failure).
+    static let notFound: Int32 = 3
 }
 
 extension JSONCoding {

@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import Embedding
 import Foundation
 import IndexStore
 import Ingest
@@ -58,10 +59,13 @@ struct IndexCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show each collection's index and whether it matches the database.")
 
         @OptionGroup var data: DataOptions
-        @OptionGroup var model: ModelOptions
 
+        /// Reads the database and the index files only: no model needed.
         func run() async throws {
-            let services = try await LocalServices(data: data, model: model)
+            let config = try data.existingConfig()
+            let database = try await config.openDatabase()
+            let indexes = IndexRegistry(directory: config.indexDirectory, dimension: MiniLMEmbedder.standardDimension, database: database)
+            let services = (database: database, indexes: indexes)
             var table = TextTable(["owner", "collection", "kind", "vectors", "chunks in database", "sequence", "consistent"])
             for (record, email) in try await services.database.allCollections() {
                 guard let id = record.id else { continue }

@@ -52,7 +52,7 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let services = try await LocalServices(data: data, model: model)
+        let services = try await LocalServices(data: data, model: model, existing: false)
         let owner = try await services.user(email: user)
         let start: URL
         do {
@@ -91,6 +91,7 @@ struct IngestCommand: AsyncParsableCommand {
             failure = error
         }
         ticker.cancel()
+        await ticker.value   // no progress line may come after the final one
         try await services.database.appendJobPages(progress.drainLog())
         let final = progress.snapshot
         display.finish(final, elapsed: Date().timeIntervalSince(progress.startedAt))
@@ -115,8 +116,9 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     func line(_ p: JobProgress, elapsed: Double) -> String {
-        let done = p.indexed + p.unchanged + p.skipped + p.failed + p.removed
-        let total = max(1, min(maxPages, max(p.discovered, done)))
+        // Pages skipped past the limit count as handled but not against it: never "369/30".
+        let total = max(1, min(maxPages, max(p.discovered, p.indexed + p.unchanged + p.skipped + p.failed + p.removed)))
+        let done = min(total, p.indexed + p.unchanged + p.skipped + p.failed + p.removed)
         let rate = elapsed > 0 ? Double(p.fetched) / elapsed : 0
         let remaining = rate > 0 ? Double(max(0, total - done)) / rate : 0
         let width = 24
@@ -125,16 +127,20 @@ final class ProgressDisplay: @unchecked Sendable {
         return String(format: "[%@] %d/%d pages · %d chunks · %.1f pages/s · ETA %.0fs", bar, done, total, p.chunks, rate, remaining)
     }
 
+    /// On a terminal the line is redrawn in place; elsewhere (a log file, CI) each is a new
+    /// line, written at once (standard output to a pipe is otherwise held until exit).
     func show(_ progress: JobProgress, elapsed: Double) {
-        if isTerminal {
-            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line(progress, elapsed: elapsed)).utf8))
-        } else {
-            print(line(progress, elapsed: elapsed))
-        }
+        let text = line(progress, elapsed: elapsed)
+        emit(isTerminal ? "\r\u{1B}[K" + text : text + "\n")
     }
 
     func finish(_ progress: JobProgress, elapsed: Double) {
         show(progress, elapsed: elapsed)
-        if isTerminal { print("") }
+        if isTerminal { emit("\n") }
+    }
+
+    private func emit(_ text: String) {
+        fflush(nil)   // every output stream: print's buffered lines first
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

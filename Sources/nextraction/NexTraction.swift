@@ -15,11 +15,9 @@ struct NexTraction: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nextraction",
         abstract: "Self-hosted retrieval-augmented question answering over your websites.",
-        discussion: """
-            Start the server with `nextraction serve` (or `make run`), open http://127.0.0.1:8000,
-            register, and point it at a site. Every option can also be set through the NEX_*
-            environment variables listed in README.md.
-            """,
+        discussion: "Start the server with `nextraction serve` (or `make run`), open the address it prints, register, "
+            + "and point it at a site. Every option can also be set through the NEX_* environment variables listed in README.md. "
+            + "Exit codes: 0 done, 1 failed, 3 `ask` found no answer in the pages, 64 invalid arguments.",
         version: version,
         subcommands: [ServeCommand.self, HealthcheckCommand.self, UserCommand.self, KeyCommand.self, IngestCommand.self, AskCommand.self, PlanCommand.self, ProvidersCommand.self, IndexCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, EmbedCommand.self, EvalCommand.self, BenchCommand.self]
     )
@@ -29,7 +27,26 @@ struct NexTraction: AsyncParsableCommand {
         // folders) is readable by its own user only.
         umask(0o077)
         restartWithBetterBLASKernels()
-        await main(nil)
+        // Parsing errors print the failing subcommand's usage; a value found invalid while a
+        // command runs prints its one line (ArgumentParser would add the root usage to it).
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let invalid as ValidationError {
+            FileHandle.standardError.write(Data("Error: \(invalid.message)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
     }
 
     /// Runs this program again with `OPENBLAS_CORETYPE` set when OpenBLAS picked its slow

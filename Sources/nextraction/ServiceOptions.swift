@@ -16,8 +16,9 @@ struct LocalServices {
     let embedder: MiniLMEmbedder
     let indexes: IndexRegistry
 
-    init(data: DataOptions, model: ModelOptions) async throws {
-        config = try data.config()
+    /// `existing`: the data folder must hold a database already (commands that only read it).
+    init(data: DataOptions, model: ModelOptions, existing: Bool = true) async throws {
+        config = try existing ? data.existingConfig() : data.config()
         database = try await config.openDatabase()
         embedder = try model.embedder(config: config)
         indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder.dimension, database: database)
@@ -37,7 +38,9 @@ struct LocalServices {
     func collectionID(named name: String, owner email: String?) async throws -> Int64 {
         let owner = try await user(email: email)
         guard let ownerID = owner.id, let id = try await database.collection(userID: ownerID, name: name)?.id else {
-            throw CLIError("no collection \"\(name)\" for \(owner.email)")
+            let names = try await database.collections(userID: owner.id ?? 0).map(\.name).sorted()
+            throw CLIError("no collection \"\(name)\" for \(owner.email): "
+                + (names.isEmpty ? "it has none yet (ingest a site first)" : "its collections are \(names.joined(separator: ", "))"))
         }
         return id
     }

@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The command line as a user meets it: its messages, exit codes and output in a log file.
+@Suite("Command line")
+struct CommandLineTests {
+    static let environment = ["NEX_BCRYPT_COST": "4", "NEX_MODEL_DIR": TestModel.directory]
+
+    @Test("an invalid value found while a command runs is one line with exit 64, without the root usage")
+    func validation() throws {
+        let data = try TemporaryDirectory(prefix: "cli-validation")
+        let bad = try runCLI(["user", "create", "--email", "not-an-email", "--data-dir", data.path], stdin: "a password 1\n")
+        #expect(bad.status == 64 && bad.output.contains("Error: email is not a valid address"), "\(bad.output)")
+        #expect(!bad.output.contains("Usage: nextraction <subcommand>"), "\(bad.output)")
+        // A parse error still shows the usage of the subcommand it concerns.
+        let unknown = try runCLI(["key", "create", "--no-such-flag"])
+        #expect(unknown.status == 64 && unknown.output.contains("Usage: nextraction key create"), "\(unknown.output)")
+    }
+
+    @Test("reading commands run away from a data folder say where they looked and create nothing; index status needs no model")
+    func missingData() throws {
+        let parent = try TemporaryDirectory(prefix: "cli-elsewhere")
+        let nowhere = parent.appending("Data")
+        let status = try runCLI(["index", "status", "--data-dir", nowhere], environment: ["NEX_MODEL_DIR": parent.appending("no-model")])
+        #expect(status.status == 1 && status.output.contains("no database in \(nowhere)"), "\(status.output)")
+        #expect(!FileManager.default.fileExists(atPath: nowhere))
+        let asked = try runCLI(["ask", "anything", "--data-dir", nowhere], environment: Self.environment)
+        #expect(asked.status == 1 && asked.output.contains("no database in"), "\(asked.output)")
+    }
+
+    @Test("ask: a missing collection names the existing ones; not found in the pages exits 3; index status works without the model")
+    func ask() async throws {
+        let built = try await CrawledSite.garden.build()
+        let data = built.directory
+        let owner = ["--user", "alice@example.com", "--data-dir", data]
+        let missing = try runCLI(["ask", "When should roses be pruned?", "--collection", "gardn"] + owner, environment: Self.environment)
+        #expect(missing.status == 1 && missing.output.contains("its collections are garden"), "\(missing.output)")
+        let answered = try runCLI(["ask", "When is the best time of year to cut back rose bushes?", "--collection", "garden"] + owner,
+                                  environment: Self.environment)
+        #expect(answered.status == 0 && answered.output.contains("late winter"), "\(answered.output)")
+        let notFound = try runCLI(["ask", "What is the capital city of Peru?", "--collection", "garden", "--json"] + owner,
+                                  environment: Self.environment)
+        #expect(notFound.status == 3 && notFound.output.contains("\"answerable\":false"), "\(notFound.output)")
+        let status = try runCLI(["index", "status", "--data-dir", data], environment: ["NEX_MODEL_DIR": "/nonexistent"])
+        #expect(status.status == 0 && status.output.contains("garden") && status.output.contains("yes"), "\(status.output)")
+    }
+
+    @Test("ingest into a log file: a line per update, never past the page limit, the summary last")
+    func ingestLog() async throws {
+        let site = try await FixtureSite()
+        defer { site.stop() }
+        let data = try TemporaryDirectory(prefix: "cli-ingest")
+        #expect(try runCLI(["user", "create", "--email", "log@example.com", "--data-dir", data.path], stdin: "a password 1\n").status == 0)
+        let run = try runCLI(["ingest", site.baseURL + "/", "--collection", "garden", "--max-pages", "6", "--delay", "0",
+                              "--allow-private", "--data-dir", data.path], environment: Self.environment)
+        #expect(run.status == 0, "\(run.output)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        #expect(!run.output.contains("\r") && !run.output.contains("\u{1B}["), "a log file gets plain lines")
+        let progress = lines.compactMap { line -> (Int, Int)? in
+            guard let match = line.firstMatch(of: /\] (\d+)\/(\d+) pages/) else { return nil }
+            return (Int(match.1)!, Int(match.2)!)
+        }
+        #expect(!progress.isEmpty, "\(run.output)")
+        #expect(progress.allSatisfy { $0.0 <= $0.1 && $0.1 <= 6 }, "\(progress)")
+        #expect(lines.last?.hasPrefix("job ") == true && lines.dropLast().allSatisfy { !$0.hasPrefix("job ") }, "\(run.output)")
+    }
+}
