@@ -69,7 +69,9 @@ function showError(id, error) {
 // ---------------------------------------------------------------------------------------
 // Session
 
-const state = { collections: [], jobs: new Map(), pollTimer: null, history: [], current: null };
+// history: the current conversation's turns, newest first; conversationID: its id on the
+// server (null until its first question is answered).
+const state = { collections: [], jobs: new Map(), pollTimer: null, history: [], current: null, conversationID: null };
 
 async function refresh() {
   const signedIn = Boolean(sessionStorage.getItem(TOKEN_KEY));
@@ -88,6 +90,7 @@ async function refresh() {
   $("session").hidden = !signedIn;
   if (signedIn) {
     await loadCollections();
+    await loadConversations(true);
     await loadJobs();
     selectTab(state.collections.length ? "ask" : "ingest", false);
   } else {
@@ -149,6 +152,7 @@ $("logout").addEventListener("click", async () => {
   state.jobs.clear();
   $("jobs").replaceChildren();
   state.history = [];
+  state.conversationID = null;
   renderHistory();
   $("answer").hidden = true;
   $("new-key").hidden = true;
@@ -482,7 +486,8 @@ async function streamAnswer(entry) {
     response = await fetch("/ask", {
       method: "POST",
       headers: authHeaders({ "Content-Type": "application/json", "Accept": "text/event-stream" }),
-      body: JSON.stringify({ question: entry.question, collection: entry.collection, stream: true }),
+      body: JSON.stringify({ question: entry.question, collection: entry.collection, stream: true,
+                             conversation_id: state.conversationID || "new" }),
     });
   } catch {
     throw new APIError("The server cannot be reached. Check your connection and try again.", 0, null);
@@ -529,6 +534,10 @@ function handleEvent(entry, name, payload) {
     entry.answer += payload.delta;
     appendAnswer(payload.delta);
   } else if (name === "done") {
+    if (payload.conversation_id && payload.conversation_id !== state.conversationID) {
+      state.conversationID = payload.conversation_id;
+      loadConversations(false);
+    }
     entry.answerable = payload.answerable;
     entry.timings = payload.timings;
     entry.mode = payload.mode;
@@ -658,6 +667,49 @@ function renderSources(entry) {
   $("sources-title").textContent = entry.answerable ? "Sources" : "Closest pages";
   $("sources-section").hidden = items.length === 0;
 }
+
+// The conversations kept on the server; `openLatest` (after signing in or a reload) continues
+// the most recent one.
+async function loadConversations(openLatest) {
+  let conversations;
+  try {
+    conversations = await api("GET", "/conversations?limit=30");
+  } catch {
+    return;   // the Ask view works without them
+  }
+  const picker = $("conversation-picker");
+  picker.replaceChildren(el("option", { text: "— new conversation —", attrs: { value: "" } }),
+    ...conversations.map((c) => el("option", { text: c.title + " (" + c.turns + ", " + new Date(c.updated_at).toLocaleDateString() + ")",
+                                               attrs: { value: c.id } })));
+  if (openLatest && conversations.length) await openConversation(conversations[0].id);
+  picker.value = state.conversationID || "";
+}
+
+async function openConversation(id) {
+  state.history = [];
+  state.conversationID = id || null;
+  if (id) {
+    try {
+      const detail = await api("GET", "/conversations/" + encodeURIComponent(id));
+      state.history = detail.turns.map((turn) => ({
+        question: turn.question, collection: turn.collection, answer: turn.answer, answerable: turn.answerable,
+        citations: turn.citations, sources: turn.sources, mode: turn.mode, timings: null,
+      })).reverse();
+    } catch (error) {
+      showError("ask-error", error);
+      state.conversationID = null;
+    }
+  }
+  $("answer").hidden = true;
+  renderHistory();
+}
+
+$("conversation-picker").addEventListener("change", (event) => openConversation(event.target.value));
+$("new-conversation").addEventListener("click", () => {
+  openConversation(null);
+  $("conversation-picker").value = "";
+  $("ask-question").focus();
+});
 
 function renderHistory() {
   const items = state.history.map((entry) => {

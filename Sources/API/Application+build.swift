@@ -133,6 +133,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
                               write: protected.group().add(middleware: RequireScope(.write)))
     IngestController(dependencies: dependencies).addRoutes(to: routes)
     CollectionsController(dependencies: dependencies).addRoutes(to: routes)
+    ConversationsController(dependencies: dependencies).addRoutes(to: routes)
     // One server on its SQLite file counts in memory; servers sharing PostgreSQL count there.
     let askLimiter: any RequestLimiter = config.databaseURL == nil ? RateLimiter(perMinute: config.askRate)
         : SharedRateLimiter(database: dependencies.database, scope: "ask", perMinute: config.askRate)

@@ -309,6 +309,32 @@ extension AppDatabase {
                 CREATE INDEX api_key_user ON api_key(user_id);
                 """)
         }
+        migrator.registerMigration("v12-conversations") { db in
+            try db.execute(sql: """
+                CREATE TABLE conversation (
+                    id TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    title TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX conversation_user ON conversation(user_id, updated_at);
+                CREATE TABLE conversation_turn (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    conversation_id TEXT NOT NULL REFERENCES conversation(id) ON DELETE CASCADE,
+                    question TEXT NOT NULL,
+                    collection TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    answerable BOOLEAN NOT NULL,
+                    mode TEXT NOT NULL,
+                    citations TEXT NOT NULL,
+                    sources TEXT NOT NULL,
+                    searched_question TEXT,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX conversation_turn_conversation ON conversation_turn(conversation_id, id);
+                """)
+        }
         return migrator
     }
 }

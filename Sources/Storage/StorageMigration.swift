@@ -76,6 +76,14 @@ public enum StorageMigration {
             c("id", "text"), c("user_id", "bigint"), c("plan_id", "text"), c("workflow", "text"), c("status", "text"), c("error", "text"),
             c("state", "text"), c("created_at", "timestamptz"), c("updated_at", "timestamptz"), c("finished_at", "timestamptz"),
         ], identity: false),
+        Table(name: "conversation", target: "conversation", columns: [c("id", "text"), c("user_id", "bigint"), c("title", "text"),
+                                                                     c("created_at", "timestamptz"), c("updated_at", "timestamptz")],
+              identity: false),
+        Table(name: "conversation_turn", target: "conversation_turn", columns: [
+            c("id", "bigint"), c("conversation_id", "text"), c("question", "text"), c("collection", "text"), c("answer", "text"),
+            c("answerable", "bool"), c("mode", "text"), c("citations", "text"), c("sources", "text"), c("searched_question", "text"),
+            c("created_at", "timestamptz"),
+        ], identity: true),
         Table(name: "generation", target: "generation", columns: [c("id", "bigint"), c("user_id", "bigint"), c("kind", "text"),
                                                                  c("pending", "bool"), c("created_at", "timestamptz")], identity: true),
     ]

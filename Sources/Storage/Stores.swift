@@ -145,6 +145,21 @@ public protocol JobQueue: Sendable {
     func jobPages(jobID: String, offset: Int, limit: Int, status: String?) async throws -> (pages: [JobPageRecord], total: Int)
 }
 
+/// Conversations: questions and answers kept per user.
+public protocol ConversationStore: Sendable {
+    func createConversation(_ conversation: ConversationRecord) async throws
+    /// The user's conversation `id` (with its number of turns), or nil.
+    func conversation(id: String, userID: Int64) async throws -> ConversationRecord?
+    /// The user's conversations, most recently used first.
+    func conversations(userID: Int64, limit: Int) async throws -> [ConversationRecord]
+    /// Deletes the user's conversation with its turns; false when there is none.
+    func deleteConversation(id: String, userID: Int64) async throws -> Bool
+    /// Adds a turn and marks the conversation used at its time.
+    func appendTurn(_ turn: ConversationTurn) async throws
+    /// The conversation's turns, oldest first.
+    func turns(conversationID: String) async throws -> [ConversationTurn]
+}
+
 /// Stored plans and their executions.
 public protocol PlanStore: Sendable {
     func createPlan(_ plan: PlanRecord) async throws
@@ -198,10 +213,10 @@ public protocol StoreHealth: Sendable {
 
 /// Everything a server or CLI command built on one database may use.
 public typealias DataStore = AccountStore & TokenRevocationStore & APIKeyStore & AttemptStore & CollectionStore & DocumentStore
-    & ChunkChangeLog & LexicalSearch & JobQueue & PlanStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
+    & ChunkChangeLog & LexicalSearch & JobQueue & PlanStore & ConversationStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
 
 extension AppDatabase: AccountStore, TokenRevocationStore, APIKeyStore, AttemptStore, CollectionStore, DocumentStore, ChunkChangeLog, LexicalSearch,
-    JobQueue, PlanStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
+    JobQueue, PlanStore, ConversationStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
 
 // The usual arguments, so callers need not pass the clock or a limit each time.
 extension AccountStore {

@@ -275,6 +275,12 @@ def run(b, args):
         fail("the page does not fit 375 px without horizontal scrolling")
     b.set_viewport(1280, 800, mobile=False)
 
+    step("a follow-up in the same conversation is answered in its context")
+    ask(b, "And how do I keep them healthy?")
+    hrefs = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#citations li a")]
+    if not any(h.endswith("/topics/roses") for h in hrefs):
+        fail(f"the follow-up was not answered from the roses page: {hrefs}")
+
     step("a question the pages do not cover: not found, with the closest pages")
     ask(b, "How do I configure a Kubernetes ingress controller?")
     status = d.find_element(By.ID, "answer-status")
@@ -299,12 +305,21 @@ def run(b, args):
         fail(f"a script element was added to the page: {scripts}")
     b.no_alert()
 
-    step("the history lists both questions and reopens an answer")
+    step("the conversation lists the questions, survives a reload, and reopens an answer")
     history = d.find_elements(By.CSS_SELECTOR, "#history li button")
-    if len(history) != 3:
-        fail(f"the history holds {len(history)} questions, not 3")
-    history[2].click()
+    if len(history) != 4:
+        fail(f"the conversation holds {len(history)} questions, not 4")
+    d.refresh()
+    b.visible("app", 15)
+    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history li button")) == 4, 10, "the conversation after a reload")
+    if "rose bushes" not in Select(d.find_element(By.ID, "conversation-picker")).first_selected_option.text:
+        fail("the conversation picker does not show the reopened conversation")
+    history = d.find_elements(By.CSS_SELECTOR, "#history li button")
+    history[3].click()
     b.wait(lambda d: "rose" in d.find_element(By.ID, "answer-question").text.lower(), 5, "the earlier answer to show again")
+    if not d.find_element(By.CSS_SELECTOR, "#citations li a").get_attribute("href").endswith("/topics/roses"):
+        fail("the reopened answer lost its citation")
+    step("screenshots: " + b.viewport_screenshot("conversation-1280x800", 1280, 800, mobile=False))
 
     step("plans: the quota shows, a dropped-in plan file is uploaded and listed")
     d.find_element(By.ID, "tab-plans").click()

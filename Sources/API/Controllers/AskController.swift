@@ -12,6 +12,7 @@ import Storage
 struct AskController {
     let dependencies: AppDependencies
     let gate: AskGate
+    var conversations: Conversations { Conversations(database: dependencies.database) }
 
     struct AskRequest: Decodable {
         var question: String
@@ -20,10 +21,14 @@ struct AskController {
         var stream: Bool?
         /// `auto` (an LLM answer when a provider is configured) or `extractive`.
         var mode: String?
+        /// A conversation to ask in (its earlier turns are context, this turn is added to it),
+        /// or `new` to start one.
+        var conversationID: String?
 
         enum CodingKeys: String, CodingKey {
             case question, collection, stream, mode
             case topK = "top_k"
+            case conversationID = "conversation_id"
         }
     }
 
@@ -41,11 +46,17 @@ struct AskController {
         var fallbackReason: String?
         /// Searched in an index still catching up with changes made on another server.
         var stale: Bool
+        /// What was searched: the question, or a follow-up made standalone with the conversation.
+        var searchedQuestion: String?
+        /// The conversation the turn was added to.
+        var conversationID: String?
 
         enum CodingKeys: String, CodingKey {
             case answer, answerable, citations, sources, abstention, timings, mode, confidence, usage, stale
             case citationCheck = "citation_check"
             case fallbackReason = "fallback_reason"
+            case searchedQuestion = "searched_question"
+            case conversationID = "conversation_id"
         }
 
         init(_ result: AskResult) {
@@ -61,6 +72,7 @@ struct AskController {
             usage = result.completion.map(Usage.init)
             fallbackReason = result.fallbackReason
             stale = result.stale
+            searchedQuestion = result.searchedQuestion
         }
     }
 
@@ -116,6 +128,8 @@ struct AskController {
         guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
         // The collection first: a question about one that does not exist is a 404 and costs nothing.
         let (service, collectionID) = try await gate.prepare(user: user, collection: input.collection)
+        var thread: Conversations.Thread?
+        if let id = input.conversationID { thread = try await conversations.open(id, user: user, question: question) }
         try await gate.throttle(user.id)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
         guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
@@ -124,13 +138,30 @@ struct AskController {
         // An LLM-written answer is a generation: reserved before, kept only if the model wrote it.
         let llm = input.mode != "extractive" && service.usesLLM
         let reservation = await llm ? try gate.reserveGeneration(user.id) : nil
-        let record: @Sendable (AskResult) async -> Void = { [gate] result in await gate.record(result, reservation: reservation) }
+        let collection = input.collection ?? "default"
+        // The turn is stored before the generation is kept: an answer that cannot be recorded
+        // fails, and gives its generation back (releasing a kept one does nothing).
+        let record: @Sendable (AskResult) async throws -> AskResponse = { [gate, conversations, thread] result in
+            var response = AskResponse(result)
+            if let thread {
+                do {
+                    try await conversations.append(result, question: question, collection: collection, to: thread)
+                } catch {
+                    await reservation?.release()
+                    throw error
+                }
+                response.conversationID = thread.id
+            }
+            await gate.record(result, reservation: reservation)
+            return response
+        }
+        let history = thread?.messages ?? []
         if llm && wantsStream {
             return Self.streamLLM { onDelta in
                 do {
-                    let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: true, onDelta: onDelta)
-                    await record(result)
-                    return AskResponse(result)
+                    let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: true,
+                                                       conversation: history, onDelta: onDelta)
+                    return try await record(result)
                 } catch {
                     await reservation?.release()
                     throw error
@@ -139,13 +170,12 @@ struct AskController {
         }
         let result: AskResult
         do {
-            result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm)
+            result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm, conversation: history)
         } catch {
             await reservation?.release()
             throw error
         }
-        await record(result)
-        let response = AskResponse(result)
+        let response = try await record(result)
         return wantsStream ? try Self.stream(response) : try .json(response)
     }
 
@@ -172,7 +202,8 @@ struct AskController {
                     try await writer.write(ServerSentEvents.event("done", LLMDone(answer: response.answer, answerable: response.answerable,
                                                                                   timings: response.timings, mode: response.mode,
                                                                                   fallbackReason: response.fallbackReason,
-                                                                                  stale: response.stale)))
+                                                                                  stale: response.stale,
+                                                                                  conversationID: response.conversationID)))
                 } catch is CancellationError {
                     try? await writer.write(ServerSentEvents.event("error", ["code": "shutting_down",
                                                                              "message": "the server is shutting down; ask again"]))
@@ -194,9 +225,11 @@ struct AskController {
         var mode: String
         var fallbackReason: String?
         var stale: Bool
+        var conversationID: String?
         enum CodingKeys: String, CodingKey {
             case answer, answerable, timings, mode, stale
             case fallbackReason = "fallback_reason"
+            case conversationID = "conversation_id"
         }
     }
 
@@ -212,10 +245,16 @@ struct AskController {
             var mode: String
             var confidence: Float
             var stale: Bool
+            var conversationID: String?
+            enum CodingKeys: String, CodingKey {
+                case answerable, abstention, timings, mode, confidence, stale
+                case conversationID = "conversation_id"
+            }
         }
         events.append(try ServerSentEvents.event("done", Done(answerable: response.answerable, abstention: response.abstention,
                                                               timings: response.timings, mode: response.mode,
-                                                              confidence: response.confidence, stale: response.stale)))
+                                                              confidence: response.confidence, stale: response.stale,
+                                                              conversationID: response.conversationID)))
         return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { [events] writer in
             for event in events { try await writer.write(event) }
             try await writer.finish(nil)

@@ -169,6 +169,8 @@ enum OpenAPIDocument {
                 "top_k": integer(1...20, default: 5),
                 "stream": ["type": "boolean", "default": false],
                 "mode": ["type": "string", "enum": ["auto", "extractive"], "default": "auto"],
+                "conversation_id": ["type": "string",
+                                    "description": "Ask in this conversation (its earlier turns are the context; the answer is added to it), or `new` to start one"],
             ], required: ["question"]),
             "Answer": object([
                 "answer": string, "answerable": boolean,
@@ -187,7 +189,18 @@ enum OpenAPIDocument {
                                 description: "LLM answers: what the answer cost"),
                 "fallback_reason": ["type": "string", "description": "Why an LLM answer fell back to extractive"],
                 "stale": stale,
+                "searched_question": ["type": "string", "description": "What was searched: a follow-up made standalone with the conversation"],
+                "conversation_id": ["type": "string", "description": "The conversation the turn was added to (when asked in one)"],
             ], required: ["answer", "answerable", "citations", "sources", "timings", "mode", "confidence", "stale"]),
+            "Conversation": object(["id": string, "title": string, "turns": integer, "created_at": dateTime, "updated_at": dateTime],
+                                   required: ["id", "title", "turns", "created_at", "updated_at"]),
+            "ConversationDetail": object([
+                "id": string, "title": string, "turns": array(object([
+                    "question": string, "collection": string, "answer": string, "answerable": boolean, "mode": string,
+                    "citations": array(citation), "sources": array(source), "searched_question": string, "created_at": dateTime,
+                ], required: ["question", "collection", "answer", "answerable", "mode", "citations", "sources", "created_at"])),
+                "created_at": dateTime, "updated_at": dateTime,
+            ], required: ["id", "title", "turns", "created_at", "updated_at"]),
             "SearchResults": object([
                 "results": array(object(["rank": integer, "chunk_id": integer, "url": string, "title": string, "heading": string,
                                          "text": string, "dense": number, "lexical": number, "fused": number],
@@ -353,6 +366,16 @@ enum OpenAPIDocument {
             ("/jobs/{id}/cancel", "post", Operation(summary: "Cancel a queued or running job", parameters: [pathParameter("id")],
                                                     success: ("202", "Cancellation requested", jsonContent(ref("Job"))),
                                                     errors: [404: "No such job of this user"])),
+            ("/conversations", "get", Operation(
+                summary: "The user's conversations, most recently used first",
+                parameters: [queryParameter("limit", integer(1...200, default: 50))],
+                success: ("200", "Conversations", jsonContent(array(ref("Conversation")))))),
+            ("/conversations/{id}", "get", Operation(summary: "A conversation with its turns (question, answer, citations, sources)",
+                                                     parameters: [pathParameter("id")],
+                                                     success: ("200", "Conversation", jsonContent(ref("ConversationDetail"))),
+                                                     errors: [404: "No such conversation of this user"])),
+            ("/conversations/{id}", "delete", Operation(summary: "Delete a conversation", parameters: [pathParameter("id")],
+                                                        success: ("204", "Deleted", nil), errors: [404: "No such conversation of this user"])),
             ("/collections", "get", Operation(summary: "The user's collections with document and chunk counts",
                                               success: ("200", "Collections", jsonContent(array(ref("Collection")))))),
             ("/collections/{name}", "delete", Operation(
@@ -364,7 +387,7 @@ enum OpenAPIDocument {
                 success: ("200", "The answer as JSON, or with `stream: true` or `Accept: text/event-stream` a stream of server-sent "
                           + "events: `sources` (the pages), `citations`, `answer` (text deltas), then `done` (the whole Answer object)",
                           ["application/json": ["schema": ref("Answer")], sse: ["schema": ["type": "string", "description": "SSE frames"]]]),
-                errors: [404: "No such collection of this user", 422: "Empty or too long question, top_k or mode out of range",
+                errors: [404: "No such collection or conversation of this user", 422: "Empty or too long question, top_k or mode out of range",
                          429: "Too many questions per minute, or the generation quota is used up; see Retry-After",
                          503: "The embedding model is not loaded"])),
             ("/search", "get", Operation(

@@ -1,0 +1,50 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Conversations kept on the server: `/ask` with `conversation_id`, `/conversations`.
+@Suite("Conversations")
+struct ConversationTests {
+    @Test("a conversation keeps its turns, answers a follow-up in their context, and belongs to its user", arguments: Backend.allCases)
+    func conversation(_ backend: Backend) async throws {
+        try await withGardenServer(backend) { alice, _ in
+            let first = try await alice.post("/ask", json: ["question": "When should roses be pruned?", "collection": "garden",
+                                                             "conversation_id": "new"])
+            #expect(first.status == 200, "\(first.text)")
+            let id = try #require(first.string("conversation_id"))
+            let followUp = try await alice.post("/ask", json: ["question": "And how do I keep them healthy?", "collection": "garden",
+                                                                "conversation_id": id])
+            #expect(followUp.string("conversation_id") == id)
+            #expect(followUp.string("searched_question")?.contains("roses") == true, "\(followUp.text)")
+            let cited = (followUp.json?["citations"] as? [[String: Any]]) ?? []
+            #expect(cited.contains { ($0["url"] as? String)?.hasSuffix("/topics/roses") == true }, "\(followUp.text)")
+
+            // Streamed, the turn is added too and `done` names the conversation.
+            let events = try await alice.post("/ask", json: ["question": "What is black spot?", "collection": "garden",
+                                                              "conversation_id": id, "stream": true]).text
+            #expect(events.contains("event: done") && events.contains("\"conversation_id\":\"\(id)\""), "\(events)")
+
+            // Read back from the server, as another device would.
+            let listed = try await alice.get("/conversations")
+            let summary = try #require(listed.jsonArray?.first)
+            #expect(summary["id"] as? String == id && summary["turns"] as? Int == 3)
+            #expect(summary["title"] as? String == "When should roses be pruned?")
+            let detail = try await alice.get("/conversations/\(id)")
+            let turns = (detail.json?["turns"] as? [[String: Any]]) ?? []
+            #expect(turns.map { $0["question"] as? String } == ["When should roses be pruned?", "And how do I keep them healthy?",
+                                                                 "What is black spot?"])
+            #expect((turns.first?["citations"] as? [[String: Any]])?.isEmpty == false && turns.first?["collection"] as? String == "garden")
+
+            // Another user can neither read it nor ask in it.
+            let bob = try await alice.registered(email: "bob-\(backend.rawValue)@example.com")
+            #expect(try await bob.get("/conversations/\(id)").status == 404)
+            #expect(try await bob.get("/conversations").jsonArray?.isEmpty == true)
+            let intrusion = try await bob.post("/ask", json: ["question": "Anything?", "collection": "garden", "conversation_id": id])
+            #expect(intrusion.status == 404)
+
+            #expect(try await alice.request("DELETE", "/conversations/\(id)").status == 204)
+            #expect(try await alice.get("/conversations/\(id)").status == 404)
+            #expect(try await alice.post("/ask", json: ["question": "Again?", "collection": "garden", "conversation_id": id]).status == 404)
+        }
+    }
+}
