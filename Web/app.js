@@ -631,6 +631,44 @@ function safeURL(url) {
   }
 }
 
+// "In context": the passage with its neighbours, its heading path and a link to the page.
+function contextButton(entry, item) {
+  if (!item.chunk_id || !entry.collection) return null;
+  const button = el("button", { className: "quiet in-context", text: "In context",
+                                attrs: { type: "button", "aria-label": "Show the passage of " + (item.title || item.url) + " in context" } });
+  button.addEventListener("click", () => openPassage(entry.collection, item.chunk_id));
+  return button;
+}
+
+async function openPassage(collection, chunkID) {
+  const dialog = $("passage");
+  $("passage-error").textContent = "";
+  $("passage-text").replaceChildren();
+  try {
+    const passage = await api("GET", "/collections/" + encodeURIComponent(collection) + "/chunks/" + chunkID + "?around=2");
+    $("passage-title").textContent = passage.title || passage.url;
+    const target = passage.chunks.find((part) => part.target) || passage.chunks[0];
+    $("passage-heading").textContent = sectionOf({ title: passage.title, heading: target ? target.heading : "" });
+    const href = safeURL(passage.url);
+    $("passage-link").hidden = !href;
+    if (href) $("passage-link").setAttribute("href", href);
+    let lastHeading = null;
+    for (const part of passage.chunks) {
+      const section = el("section", { className: part.target ? "target" : "", attrs: part.target ? { id: "passage-target" } : {} });
+      const heading = sectionOf({ title: passage.title, heading: part.heading });
+      if (heading && heading !== lastHeading) section.append(el("h3", { text: heading }));
+      lastHeading = heading;
+      section.append(document.createTextNode(part.text));
+      $("passage-text").append(section);
+    }
+  } catch (error) {
+    showError("passage-error", error);
+  }
+  if (!dialog.open) dialog.showModal();
+  const target = document.getElementById("passage-target");
+  if (target) target.scrollIntoView({ block: "center" });
+}
+
 // A heading path without the page title it often starts with ("Backup › Backup › Restore").
 function sectionOf(item) {
   const title = (item.title || "").trim();
@@ -645,7 +683,7 @@ function renderCitations(entry) {
     const title = citation.title || citation.url;
     const link = href ? el("a", { text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } }) : el("span", { text: title });
     return el("li", { className: "citation", attrs: { id: "cite-" + citation.n } },
-      el("div", {}, el("span", { className: "num", text: "[" + citation.n + "]" }), link),
+      el("div", {}, el("span", { className: "num", text: "[" + citation.n + "]" }), link, contextButton(entry, citation)),
       sectionOf(citation) ? el("p", { className: "heading", text: sectionOf(citation) }) : null,
       el("p", { className: "snippet" }, highlighted(citation.snippet, entry.question)),
       el("div", { className: "url", text: citation.url + " · score " + Number(citation.score).toFixed(2) }));
@@ -660,7 +698,7 @@ function renderSources(entry) {
     const title = source.title || source.url;
     const link = href ? el("a", { text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } }) : el("span", { text: title });
     return el("li", { className: "source" }, link,
-      sectionOf(source) ? el("span", { className: "heading", text: " — " + sectionOf(source) }) : null,
+      sectionOf(source) ? el("span", { className: "heading", text: " — " + sectionOf(source) }) : null, contextButton(entry, source),
       source.passage ? el("p", { className: "passage" }, highlighted(source.passage, entry.question)) : null);
   });
   $("sources").replaceChildren(...items);

@@ -164,4 +164,19 @@ extension AppDatabase {
         }
         return ids.compactMap { found[$0] }
     }
+
+    public func chunks(documentID: Int64, ordinals: ClosedRange<Int>, collectionID: Int64) throws -> [StoredChunk] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT chunk.id, chunk.document_id, chunk.ordinal, chunk.heading_path, chunk.text, chunk.token_count,
+                       chunk.layout, COALESCE(document.canonical_url, document.url) AS url, document.title
+                FROM chunk CROSS JOIN document ON document.id = chunk.document_id
+                WHERE document.collection_id = ? AND chunk.document_id = ? AND chunk.ordinal BETWEEN ? AND ?
+                ORDER BY chunk.ordinal
+                """, arguments: [collectionID, documentID, ordinals.lowerBound, ordinals.upperBound]).map { row in
+                StoredChunk(id: row["id"], documentID: row["document_id"], ordinal: row["ordinal"], headingPath: row["heading_path"],
+                            text: row["text"], tokenCount: row["token_count"], url: row["url"], title: row["title"], layout: row["layout"])
+            }
+        }
+    }
 }

@@ -220,6 +220,22 @@ extension PostgresStore: DocumentStore {
         }
         return ids.compactMap { byID[$0] }
     }
+
+    public func chunks(documentID: Int64, ordinals: ClosedRange<Int>, collectionID: Int64) async throws -> [StoredChunk] {
+        try await rows("""
+            SELECT k.id, k.document_id, k.ordinal, k.heading_path, k.text, k.token_count, k.layout,
+                   COALESCE(d.canonical_url, d.url), d.title
+            FROM chunk k JOIN document d ON d.id = k.document_id
+            WHERE k.collection_id = \(collectionID) AND k.document_id = \(documentID)
+              AND k.ordinal BETWEEN \(ordinals.lowerBound) AND \(ordinals.upperBound)
+            ORDER BY k.ordinal
+            """).map { row in
+            let (id, document, ordinal, heading, text, tokens, layout, url, title) =
+                try row.decode((Int64, Int64, Int, String, String, Int, String, String, String).self)
+            return StoredChunk(id: id, documentID: document, ordinal: ordinal, headingPath: heading, text: text, tokenCount: tokens,
+                               url: url, title: title, layout: layout)
+        }
+    }
 }
 
 /// Chunks' lexical postings: per chunk and term, the term's count in the chunk's page title,

@@ -88,6 +88,9 @@ public protocol DocumentStore: Sendable {
     /// Chunks by id with their document's URL and title, in the order of `ids`, limited to one
     /// collection (ids from elsewhere are ignored).
     func chunks(ids: [Int64], collectionID: Int64) async throws -> [StoredChunk]
+    /// The chunks of a document of the collection whose ordinals are in `ordinals`, in order
+    /// (a passage with its neighbours).
+    func chunks(documentID: Int64, ordinals: ClosedRange<Int>, collectionID: Int64) async throws -> [StoredChunk]
 }
 
 extension DocumentStore {

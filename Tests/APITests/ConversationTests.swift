@@ -47,4 +47,22 @@ struct ConversationTests {
             #expect(try await alice.post("/ask", json: ["question": "Again?", "collection": "garden", "conversation_id": id]).status == 404)
         }
     }
+
+    @Test("a cited passage in its page's context: the chunk with its neighbours, only in the user's own collection")
+    func passageInContext() async throws {
+        try await withGardenServer { alice, _ in
+            let reply = try await alice.post("/ask", json: ["question": "When is the best time of year to cut back rose bushes?",
+                                                             "collection": "garden"])
+            let chunkID = try #require((reply.json?["citations"] as? [[String: Any]])?.first?["chunk_id"] as? Int)
+            let passage = try await alice.get("/collections/garden/chunks/\(chunkID)?around=1")
+            #expect(passage.status == 200 && passage.string("url")?.hasSuffix("/topics/roses") == true, "\(passage.text)")
+            let parts = (passage.json?["chunks"] as? [[String: Any]]) ?? []
+            let target = try #require(parts.first { $0["target"] as? Bool == true })
+            #expect(target["chunk_id"] as? Int == chunkID && (target["text"] as? String)?.contains("late winter") == true)
+            #expect(parts.count > 1 && parts.count <= 3, "\(parts.count) parts")
+            #expect(try await alice.get("/collections/garden/chunks/\(chunkID)?around=9").status == 422)
+            let bob = try await alice.registered(email: "bob-passage@example.com")
+            #expect(try await bob.get("/collections/garden/chunks/\(chunkID)").status == 404)
+        }
+    }
 }

@@ -269,6 +269,19 @@ def run(b, args):
     sources = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#sources li a")]
     if not sources or not sources[0].endswith("/topics/roses") or len(sources) > 5:
         fail(f"the sources should start with /topics/roses and list at most 5 pages: {sources}")
+    step("the source panel: a citation's passage in its page's context")
+    d.find_element(By.CSS_SELECTOR, "#citations li .in-context").click()
+    b.wait(lambda d: d.find_element(By.ID, "passage").get_attribute("open") is not None, 10, "the passage panel")
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#passage-text section.target"), 10, "the passage's text")
+    target = d.find_element(By.CSS_SELECTOR, "#passage-text section.target").text
+    if "late winter" not in target:
+        fail(f"the panel does not show the cited passage: {target!r}")
+    if not d.find_element(By.ID, "passage-link").get_attribute("href").endswith("/topics/roses"):
+        fail("the panel does not link to the original page")
+    step("screenshots: " + b.viewport_screenshot("passage-1280x800", 1280, 800, mobile=False))
+    d.find_element(By.ID, "passage-close").click()
+    b.wait(lambda d: d.find_element(By.ID, "passage").get_attribute("open") is None, 5, "the panel to close")
+
     step("screenshots: " + b.viewport_screenshot("ask-1280x800", 1280, 800, mobile=False))
     step("screenshots: " + b.viewport_screenshot("ask-375x800", 375, 800, mobile=True))
     if not d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"):

@@ -195,6 +195,9 @@ final class GatedChangeLog: DocumentStore, ChunkChangeLog, @unchecked Sendable {
         try await store.chunkVectors(ids: ids, dimension: dimension)
     }
     func chunks(ids: [Int64], collectionID: Int64) async throws -> [StoredChunk] { try await store.chunks(ids: ids, collectionID: collectionID) }
+    func chunks(documentID: Int64, ordinals: ClosedRange<Int>, collectionID: Int64) async throws -> [StoredChunk] {
+        try await store.chunks(documentID: documentID, ordinals: ordinals, collectionID: collectionID)
+    }
 }
 
 private actor GateState {

@@ -366,6 +366,15 @@ enum OpenAPIDocument {
             ("/jobs/{id}/cancel", "post", Operation(summary: "Cancel a queued or running job", parameters: [pathParameter("id")],
                                                     success: ("202", "Cancellation requested", jsonContent(ref("Job"))),
                                                     errors: [404: "No such job of this user"])),
+            ("/collections/{name}/chunks/{id}", "get", Operation(
+                summary: "A passage (a citation's or source's chunk_id) in its page's context: the chunk with its neighbours",
+                parameters: [pathParameter("name"), pathParameter("id"), queryParameter("around", integer(0...5, default: 1))],
+                success: ("200", "The passage", jsonContent(object([
+                    "url": string, "title": string, "chunk_id": integer,
+                    "chunks": array(object(["chunk_id": integer, "heading": string, "text": string, "target": boolean],
+                                           required: ["chunk_id", "heading", "text", "target"])),
+                ], required: ["url", "title", "chunk_id", "chunks"]))),
+                errors: [404: "No such collection of this user, or no such chunk in it"])),
             ("/conversations", "get", Operation(
                 summary: "The user's conversations, most recently used first",
                 parameters: [queryParameter("limit", integer(1...200, default: 50))],
