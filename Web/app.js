@@ -362,6 +362,8 @@ function upsertJob(job, prepend = false) {
   entry.error.textContent = job.error || "";
   entry.error.hidden = !job.error;
   entry.cancel.hidden = !ACTIVE.has(job.status);
+  entry.clear.hidden = ACTIVE.has(job.status);
+  $("clear-finished").hidden = ![...state.jobs.values()].some((other) => !ACTIVE.has(other.job.status));
   $("jobs-empty").hidden = state.jobs.size > 0;
   if (entry.details.open) loadJobLog(entry);
 }
@@ -375,14 +377,23 @@ function buildJobCard(job) {
   const stats = el("p", { className: "job-stats" });
   const error = el("p", { className: "error" });
   const log = el("ul", { className: "job-log" });
-  const details = el("details", {}, el("summary", { text: "Pages log (fetched, skipped and failed URLs with reasons)" }), log);
+  const filter = el("select", { attrs: { "aria-label": "Show pages of this status" } },
+    ...["all", "fetched", "unchanged", "skipped", "failed", "removed"].map((status) => el("option", { text: status, attrs: { value: status } })));
+  const more = el("button", { className: "quiet", text: "Show more", attrs: { type: "button" } });
+  more.hidden = true;
+  const details = el("details", {}, el("summary", { text: "Pages log (fetched, skipped and failed URLs with reasons)" }),
+    el("div", { className: "row log-tools" }, filter), log, more);
+  const clear = el("button", { className: "quiet", text: "Clear", attrs: { type: "button", "aria-label": "Clear this job from the list" } });
   const root = el("li", { className: "job", attrs: { "data-job": job.id } },
     el("div", { className: "job-head" },
       el("div", {}, el("div", { className: "job-url", text: job.url }),
          el("div", { className: "muted small", text: "into “" + job.collection + "” · max " + job.max_pages + " pages, depth " + job.max_depth })),
-      el("div", { className: "row" }, badge, cancel)),
+      el("div", { className: "row" }, badge, cancel, clear)),
     meter, stats, error, details);
-  const entry = { root, badge, cancel, fill, meter, stats, error, details, log, job };
+  const entry = { root, badge, cancel, clear, fill, meter, stats, error, details, log, filter, more, rows: [], job };
+  filter.addEventListener("change", () => loadJobLog(entry));
+  more.addEventListener("click", () => loadJobLog(entry, true));
+  clear.addEventListener("click", () => clearJob(entry));
   cancel.addEventListener("click", async () => {
     cancel.disabled = true;
     try {
@@ -399,20 +410,45 @@ function buildJobCard(job) {
   return entry;
 }
 
-async function loadJobLog(entry) {
+// The job's per-URL log, 200 lines at a time (`more`: the next 200), of one status or all.
+const LOG_PAGE = 200;
+
+$("clear-finished").addEventListener("click", async () => {
+  for (const entry of [...state.jobs.values()].filter((other) => !ACTIVE.has(other.job.status))) await clearJob(entry);
+  $("clear-finished").hidden = true;
+});
+
+async function loadJobLog(entry, more = false) {
   if (entry.loading) return;
   entry.loading = true;
   try {
-    const page = await api("GET", "/jobs/" + encodeURIComponent(entry.job.id) + "/pages?limit=500");
-    const items = page.pages.map((row) => el("li", {},
+    const status = entry.filter.value === "all" ? "" : "&status=" + entry.filter.value;
+    const offset = more ? entry.rows.length : 0;
+    const page = await api("GET", "/jobs/" + encodeURIComponent(entry.job.id) + "/pages?limit=" + LOG_PAGE + "&offset=" + offset + status);
+    entry.rows = (more ? entry.rows : []).concat(page.pages);
+    const items = entry.rows.map((row) => el("li", {},
       el("span", { className: "st " + row.status, text: row.status }),
       el("span", { className: "u", text: row.url + (row.reason ? " — " + row.reason : "") + (row.detail ? " (" + row.detail + ")" : "") })));
-    if (page.total > page.pages.length) items.push(el("li", { className: "muted", text: "… and " + (page.total - page.pages.length) + " more" }));
-    entry.log.replaceChildren(...(items.length ? items : [el("li", { className: "muted", text: "No pages yet." })]));
+    entry.log.replaceChildren(...(items.length ? items : [el("li", { className: "muted", text: "No pages here yet." })]));
+    entry.more.hidden = page.total <= entry.rows.length;
+    entry.more.textContent = "Show more (" + (page.total - entry.rows.length) + " left)";
   } catch (error) {
     entry.log.replaceChildren(el("li", { className: "error", text: error.message }));
   } finally {
     entry.loading = false;
+  }
+}
+
+// Clears a finished job from the list (the server forgets it and its log; its pages stay).
+async function clearJob(entry) {
+  try {
+    await api("DELETE", "/jobs/" + encodeURIComponent(entry.job.id));
+    state.jobs.delete(entry.job.id);
+    entry.root.remove();
+    $("jobs-empty").hidden = state.jobs.size > 0;
+  } catch (error) {
+    entry.error.hidden = false;
+    entry.error.textContent = error.message;
   }
 }
 

@@ -121,6 +121,17 @@ extension AppDatabase {
         }
     }
 
+    public func deleteJob(id: String, userID: Int64) throws -> JobDeletion {
+        try write { db in
+            guard let job = try JobRecord.filter(JobRecord.Columns.id == id && JobRecord.Columns.userID == userID).fetchOne(db) else {
+                return .notFound
+            }
+            guard !["queued", "running"].contains(job.status) else { return .active }
+            try db.execute(sql: "DELETE FROM job WHERE id = ?", arguments: [id])
+            return .deleted
+        }
+    }
+
     /// Appends lines to a job's per-URL log.
     public func appendJobPages(_ entries: [JobPageRecord]) throws {
         guard !entries.isEmpty else { return }

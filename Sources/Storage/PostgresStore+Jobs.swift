@@ -115,6 +115,13 @@ extension PostgresStore: JobQueue {
         return try await job(id: jobID, userID: userID)
     }
 
+    public func deleteJob(id: String, userID: Int64) async throws -> JobDeletion {
+        if try await !rows("DELETE FROM job WHERE id = \(id) AND user_id = \(userID) AND status NOT IN ('queued', 'running') RETURNING 1").isEmpty {
+            return .deleted
+        }
+        return try await job(id: id, userID: userID) == nil ? .notFound : .active
+    }
+
     public func appendJobPages(_ entries: [JobPageRecord]) async throws {
         guard !entries.isEmpty else { return }
         try await transaction { connection in

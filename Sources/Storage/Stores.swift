@@ -143,6 +143,9 @@ public protocol JobQueue: Sendable {
     func startJob(id: String, worker: String, now: Date) async throws
     func finishJob(id: String, status: String, error: String?, progress: JobProgress, now: Date) async throws
     func requestCancel(jobID: String, userID: Int64, now: Date) async throws -> JobRecord?
+    /// Deletes a finished job of the user with its page log: `.deleted`, `.active` (queued or
+    /// running: cancel it first) or `.notFound`.
+    func deleteJob(id: String, userID: Int64) async throws -> JobDeletion
     func appendJobPages(_ entries: [JobPageRecord]) async throws
     func clearJobPages(jobID: String) async throws
     func jobPages(jobID: String, offset: Int, limit: Int, status: String?) async throws -> (pages: [JobPageRecord], total: Int)
@@ -162,6 +165,9 @@ public protocol ConversationStore: Sendable {
     /// The conversation's turns, oldest first.
     func turns(conversationID: String) async throws -> [ConversationTurn]
 }
+
+/// What `deleteJob` did.
+public enum JobDeletion: Sendable, Equatable { case deleted, active, notFound }
 
 /// Stored plans and their executions.
 public protocol PlanStore: Sendable {

@@ -2,6 +2,7 @@ import API
 import Embedding
 import Foundation
 import HTTPKit
+import Storage
 import TestSupport
 import Testing
 
@@ -164,6 +165,26 @@ struct IngestAPITests {
             let done = try await waitForJob(user, id, timeout: 300)
             #expect(done.string("status") == "cancelled")
             #expect((done.value("progress.fetched") as? Int ?? 99) < 30)
+        }
+    }
+
+    @Test("a finished job can be cleared with its log; a queued one cannot (409); another user's is 404", arguments: Backend.allCases)
+    func clearJob(_ backend: Backend) async throws {
+        // No model here, so no runner claims the queued job: it stays queued while this test looks.
+        try await withTestServer(backend: backend) { api, dependencies in
+            let alice = try await api.registered(email: "jobs-\(backend.rawValue)@example.com")
+            let userID = try #require(try await dependencies.database.user(email: "jobs-\(backend.rawValue)@example.com")?.id)
+            let queued = try await dependencies.database.createJob(userID: userID, collectionID: nil, kind: "ingest", params: "{}")
+            let active = try await alice.request("DELETE", "/jobs/\(queued.id)")
+            #expect(active.status == 409 && active.errorCode == "job_active")
+            try await dependencies.database.finishJob(id: queued.id, status: "completed", error: nil, progress: .init())
+            try await dependencies.database.appendJobPages([JobPageRecord(jobID: queued.id, url: "https://example.com/", status: "fetched",
+                                                                          createdAt: Date())])
+            let bob = try await api.registered(email: "jobs-bob-\(backend.rawValue)@example.com")
+            #expect(try await bob.request("DELETE", "/jobs/\(queued.id)").status == 404)
+            #expect(try await alice.request("DELETE", "/jobs/\(queued.id)").status == 204)
+            #expect(try await alice.get("/jobs/\(queued.id)").status == 404)
+            #expect(try await dependencies.database.jobPages(jobID: queued.id, offset: 0, limit: 10).total == 0)
         }
     }
 }

@@ -233,6 +233,12 @@ def run(b, args):
     card.find_element(By.CSS_SELECTOR, "summary").click()
     b.wait(lambda d: any("skipped" in li.text or "fetched" in li.text for li in card.find_elements(By.CSS_SELECTOR, ".job-log li")),
            15, "the per-URL log")
+    Select(card.find_element(By.CSS_SELECTOR, ".log-tools select")).select_by_value("skipped")
+    def only_skipped(d):
+        rows = [li.find_element(By.CSS_SELECTOR, ".st").text for li in card.find_elements(By.CSS_SELECTOR, ".job-log li")
+                if li.find_elements(By.CSS_SELECTOR, ".st")]
+        return rows and all(row == "skipped" for row in rows)
+    b.wait(only_skipped, 10, "the log filtered to skipped pages")
 
     step("ingest the hostile page")
     b.type("ingest-url", args.site + "/xss")
@@ -333,6 +339,12 @@ def run(b, args):
     if not d.find_element(By.CSS_SELECTOR, "#citations li a").get_attribute("href").endswith("/topics/roses"):
         fail("the reopened answer lost its citation")
     step("screenshots: " + b.viewport_screenshot("conversation-1280x800", 1280, 800, mobile=False))
+
+    step("finished jobs can be cleared from the list")
+    d.find_element(By.ID, "tab-ingest").click()
+    b.visible("clear-finished", 10)
+    d.find_element(By.ID, "clear-finished").click()
+    b.visible("jobs-empty", 10)
 
     step("plans: the quota shows, a dropped-in plan file is uploaded and listed")
     d.find_element(By.ID, "tab-plans").click()

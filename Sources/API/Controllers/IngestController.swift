@@ -39,6 +39,18 @@ struct IngestController {
         routes.read.get("jobs/:id", use: show)
         routes.read.get("jobs/:id/pages", use: pages)
         routes.write.post("jobs/:id/cancel", use: cancel)
+        routes.write.delete("jobs/:id", use: delete)
+    }
+
+    /// Clears a finished job (and its page log) from the list; the pages it stored stay.
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try context.parameters.decoded("id")
+        switch try await dependencies.database.deleteJob(id: id, userID: user.id) {
+        case .deleted: return Response(status: .noContent)
+        case .active: throw APIError.conflict("job \(id) is still queued or running; cancel it first", code: "job_active")
+        case .notFound: throw APIError.notFound("job \(id) not found")
+        }
     }
 
     @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
