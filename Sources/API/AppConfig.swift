@@ -52,6 +52,8 @@ public struct AppConfig: Sendable {
     /// Origins allowed to call the API from a browser (`NEX_CORS_ORIGINS`, comma-separated;
     /// `*` for any). Empty: same-origin only, no CORS headers are sent.
     public var corsOrigins: [String] = []
+    /// Seconds between checks for collections due for a scheduled re-sync (`NEX_SYNC_CHECK_INTERVAL`).
+    public var syncCheckInterval: Double = 60
     /// Browser origins allowed to call `/mcp` besides loopback ones (`NEX_MCP_ALLOWED_ORIGINS`,
     /// comma-separated, e.g. `https://rag.example.com`; `*` for any).
     public var mcpAllowedOrigins: [String] = []
@@ -160,6 +162,7 @@ public struct AppConfig: Sendable {
         config.maxBodyBytes = try env.byteCount("NEX_MAX_BODY") ?? config.maxBodyBytes
         config.corsOrigins = env.list("NEX_CORS_ORIGINS") ?? config.corsOrigins
         config.mcpAllowedOrigins = env.list("NEX_MCP_ALLOWED_ORIGINS") ?? config.mcpAllowedOrigins
+        config.syncCheckInterval = try env.duration("NEX_SYNC_CHECK_INTERVAL") ?? config.syncCheckInterval
         config.mcpAllowedHosts = env.list("NEX_MCP_ALLOWED_HOSTS") ?? config.mcpAllowedHosts
         config.bcryptCost = try env.int("NEX_BCRYPT_COST", in: 4...31) ?? config.bcryptCost
         config.loginMaxFailures = try env.int("NEX_LOGIN_MAX_FAILURES", in: 1...10_000) ?? config.loginMaxFailures

@@ -33,6 +33,8 @@ public struct AppDependencies: Sendable {
     public var quota: Quota
     /// Plan executions (nil without the embedding model, which their caches and retrieval need).
     public var executions: ExecutionService?
+    /// Scheduled and requested re-syncs of collections' sources (nil without the model).
+    public var syncs: SyncScheduler?
 
     /// Opens the database in the data directory, loads (or creates) the token secret, loads
     /// the embedding model (unless one is given) and builds the services from `config`.
@@ -91,7 +93,8 @@ public struct AppDependencies: Sendable {
             metrics: metrics, version: version, embedder: embedder, embedderError: embedderError,
             indexes: indexes, jobRunner: runner, ingest: ingest,
             ask: retriever.map { AskService(retriever: $0, router: router) },
-            router: router, quota: executions.quota, executions: executions
+            router: router, quota: executions.quota, executions: executions,
+            syncs: runner.map { SyncScheduler(database: database, runner: $0, interval: .seconds(config.syncCheckInterval), logger: logger) }
         )
     }
 }
@@ -173,6 +176,7 @@ public func buildApplication(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "NexTraction"),
         services: services + (dependencies.jobRunner.map { [$0] } ?? []) + (dependencies.executions.map { [$0] } ?? [])
+            + (dependencies.syncs.map { [$0] } ?? [])
             + [IndexFollower(indexes: dependencies.indexes, database: dependencies.database, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger

@@ -335,6 +335,22 @@ extension AppDatabase {
                 CREATE INDEX conversation_turn_conversation ON conversation_turn(conversation_id, id);
                 """)
         }
+        migrator.registerMigration("v13-collection-sources") { db in
+            try db.execute(sql: """
+                CREATE TABLE collection_source (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    params TEXT NOT NULL,
+                    refresh_every DOUBLE,
+                    last_sync_at DATETIME,
+                    next_sync_at DATETIME,
+                    last_job_id TEXT,
+                    UNIQUE (collection_id, url)
+                );
+                CREATE INDEX collection_source_due ON collection_source(next_sync_at);
+                """)
+        }
         return migrator
     }
 }

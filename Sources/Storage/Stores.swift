@@ -166,6 +166,18 @@ public protocol ConversationStore: Sendable {
     func turns(conversationID: String) async throws -> [ConversationTurn]
 }
 
+/// Collections' sources (start URL + crawl settings) and their re-sync schedule.
+public protocol SourceStore: Sendable {
+    /// Records (or updates) the source a job crawls; `refreshEvery` seconds schedules re-syncs.
+    func recordSource(collectionID: Int64, url: String, params: String, refreshEvery: Double?, jobID: String, at date: Date) async throws
+    func sources(collectionID: Int64) async throws -> [CollectionSource]
+    /// Claims the source whose scheduled re-sync is longest due (its next time moves on, so
+    /// it is claimed once, by one server), with its collection's owner; nil when none is due.
+    func claimDueSource(now: Date) async throws -> (source: CollectionSource, userID: Int64)?
+    /// Records the job a re-sync started.
+    func recordSync(sourceID: Int64, jobID: String, at date: Date) async throws
+}
+
 /// What `deleteJob` did.
 public enum JobDeletion: Sendable, Equatable { case deleted, active, notFound }
 
@@ -222,10 +234,10 @@ public protocol StoreHealth: Sendable {
 
 /// Everything a server or CLI command built on one database may use.
 public typealias DataStore = AccountStore & TokenRevocationStore & APIKeyStore & AttemptStore & CollectionStore & DocumentStore
-    & ChunkChangeLog & LexicalSearch & JobQueue & PlanStore & ConversationStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
+    & ChunkChangeLog & LexicalSearch & JobQueue & SourceStore & PlanStore & ConversationStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
 
 extension AppDatabase: AccountStore, TokenRevocationStore, APIKeyStore, AttemptStore, CollectionStore, DocumentStore, ChunkChangeLog, LexicalSearch,
-    JobQueue, PlanStore, ConversationStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
+    JobQueue, SourceStore, PlanStore, ConversationStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
 
 // The usual arguments, so callers need not pass the clock or a limit each time.
 extension AccountStore {

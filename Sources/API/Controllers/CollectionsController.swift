@@ -14,9 +14,32 @@ struct CollectionsController {
         var documents: Int
         var chunks: Int
         var createdAt: Date
+        var sources: [SourceView]
         enum CodingKeys: String, CodingKey {
-            case name, documents, chunks
+            case name, documents, chunks, sources
             case createdAt = "created_at"
+        }
+    }
+
+    /// Where a collection's pages come from and when it is re-synced.
+    struct SourceView: Encodable {
+        var url: String
+        var refreshEvery: Double?
+        var lastSyncAt: Date?
+        var nextSyncAt: Date?
+        var lastJobID: String?
+
+        init(_ source: CollectionSource) {
+            (url, refreshEvery, lastSyncAt, nextSyncAt, lastJobID) =
+                (source.url, source.refreshEvery, source.lastSyncAt, source.nextSyncAt, source.lastJobID)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case url
+            case refreshEvery = "refresh_every"
+            case lastSyncAt = "last_sync_at"
+            case nextSyncAt = "next_sync_at"
+            case lastJobID = "last_job_id"
         }
     }
 
@@ -24,6 +47,28 @@ struct CollectionsController {
         routes.read.get("collections", use: list)
         routes.write.delete("collections/:name", use: delete)
         routes.read.get("collections/:name/chunks/:id", use: passage)
+        routes.write.post("collections/:name/sync", use: sync)
+    }
+
+    /// Re-syncs every source of the collection now (incrementally: unchanged pages are not
+    /// re-embedded, pages that are gone are removed).
+    @Sendable func sync(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let name = try context.parameters.decoded("name")
+        guard let collection = try await dependencies.database.collection(userID: user.id, name: name), let id = collection.id else {
+            throw APIError.notFound("collection \(name) not found")
+        }
+        let sources = try await dependencies.database.sources(collectionID: id)
+        guard !sources.isEmpty else {
+            throw APIError.conflict("collection \(name) has no source to re-sync: ingest a site into it first", code: "no_source")
+        }
+        guard let scheduler = dependencies.syncs else {
+            throw APIError(.serviceUnavailable, code: "model_unavailable", message: "the embedding model is not loaded, so nothing can be ingested")
+        }
+        var jobs: [String] = []
+        for source in sources { jobs.append(try await scheduler.start(source, userID: user.id, now: Date()).id) }
+        struct Started: Encodable { var jobIDs: [String]; enum CodingKeys: String, CodingKey { case jobIDs = "job_ids" } }
+        return try .json(Started(jobIDs: jobs), status: .accepted)
     }
 
     /// A passage in its page's context: the chunk with `around` neighbours on each side.
@@ -67,7 +112,15 @@ struct CollectionsController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let summaries = try await dependencies.database.collectionSummaries(userID: user.id)
-        return try .json(summaries.map { CollectionView(name: $0.name, documents: $0.documents, chunks: $0.chunks, createdAt: $0.createdAt) })
+        var views: [CollectionView] = []
+        for summary in summaries {
+            let id = try await dependencies.database.collection(userID: user.id, name: summary.name)?.id
+            var sources: [CollectionSource] = []
+            if let id { sources = try await dependencies.database.sources(collectionID: id) }
+            views.append(CollectionView(name: summary.name, documents: summary.documents, chunks: summary.chunks, createdAt: summary.createdAt,
+                                        sources: sources.map(SourceView.init)))
+        }
+        return try .json(views)
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {

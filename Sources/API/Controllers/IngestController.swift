@@ -16,13 +16,20 @@ struct IngestController {
         var maxDepth: Int?
         var include: [String]?
         var exclude: [String]?
+        /// Re-sync the site this often (seconds, or `24h`, `7d`); `0` stops it; absent keeps
+        /// the schedule the source has.
+        var refreshEvery: AuthController.KeyRequest.Lifetime?
 
         enum CodingKeys: String, CodingKey {
             case url, collection, domain, include, exclude
             case maxPages = "max_pages"
             case maxDepth = "max_depth"
+            case refreshEvery = "refresh_every"
         }
     }
+
+    /// The shortest re-sync interval (a schedule is for keeping up with a site, not polling it).
+    static let minimumRefresh: TimeInterval = 15 * 60
 
     struct Accepted: Encodable {
         var jobID: String
@@ -86,8 +93,18 @@ struct IngestController {
             include: input.include ?? [], exclude: input.exclude ?? [],
             allowPrivateHosts: dependencies.config.allowPrivateHosts
         )
+        if let every = input.refreshEvery?.seconds, every != 0, !(Self.minimumRefresh...(365 * 86400)).contains(every) {
+            throw APIError.unprocessable("refresh_every must be 0 (off) or between 15 minutes and a year", code: "invalid_request")
+        }
         let record = try await dependencies.database.ensureCollection(userID: user.id, name: collection)
         let job = try await dependencies.database.createJob(userID: user.id, collectionID: record.id, kind: "ingest", params: parameters.json())
+        if let collectionID = record.id {
+            // The collection remembers where its pages come from (re-sync now, or on schedule).
+            let existing = try await dependencies.database.sources(collectionID: collectionID).first { $0.url == parameters.url }
+            let every = input.refreshEvery.map { $0.seconds > 0 ? $0.seconds : nil } ?? existing?.refreshEvery
+            try await dependencies.database.recordSource(collectionID: collectionID, url: parameters.url, params: parameters.json(),
+                                                         refreshEvery: every, jobID: job.id, at: Date())
+        }
         runner.wake()
         return job
     }

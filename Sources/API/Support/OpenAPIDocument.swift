@@ -145,6 +145,8 @@ enum OpenAPIDocument {
                 "collection": ["type": "string", "default": "default", "pattern": "^[\\p{L}\\p{N} ._-]{1,64}$"],
                 "domain": string, "max_pages": ["type": "integer", "minimum": 1, "default": 50],
                 "max_depth": integer(0...20, default: 3), "include": array(string), "exclude": array(string),
+                "refresh_every": ["oneOf": [["type": "number"], ["type": "string"]],
+                                  "description": "Re-sync the site this often: seconds or `24h`, `7d` (15 min to a year); 0 stops it; absent keeps the source's schedule"],
             ], required: ["url"]),
             "JobAccepted": object(["job_id": string, "status": strings(["queued"])], required: ["job_id", "status"]),
             "Job": object([
@@ -161,8 +163,10 @@ enum OpenAPIDocument {
                 ], required: ["url", "status", "chunks", "at"])),
                 "total": integer, "offset": integer, "limit": integer,
             ], required: ["pages", "total", "offset", "limit"]),
-            "Collection": object(["name": string, "documents": integer, "chunks": integer, "created_at": dateTime],
-                                 required: ["name", "documents", "chunks", "created_at"]),
+            "Collection": object(["name": string, "documents": integer, "chunks": integer, "created_at": dateTime,
+                                  "sources": array(object(["url": string, "refresh_every": number, "last_sync_at": dateTime,
+                                                           "next_sync_at": dateTime, "last_job_id": string], required: ["url"]))],
+                                 required: ["name", "documents", "chunks", "created_at", "sources"]),
             "AskRequest": object([
                 "question": ["type": "string", "minLength": 1, "maxLength": 2000],
                 "collection": ["type": "string", "default": "default"],
@@ -369,6 +373,11 @@ enum OpenAPIDocument {
             ("/jobs/{id}/cancel", "post", Operation(summary: "Cancel a queued or running job", parameters: [pathParameter("id")],
                                                     success: ("202", "Cancellation requested", jsonContent(ref("Job"))),
                                                     errors: [404: "No such job of this user"])),
+            ("/collections/{name}/sync", "post", Operation(
+                summary: "Re-sync every source of the collection now (incremental: unchanged pages are not re-embedded, gone ones removed)",
+                parameters: [pathParameter("name")],
+                success: ("202", "Jobs queued", jsonContent(object(["job_ids": array(string)], required: ["job_ids"]))),
+                errors: [404: "No such collection of this user", 409: "The collection has no source yet", 503: "The embedding model is not loaded"])),
             ("/collections/{name}/chunks/{id}", "get", Operation(
                 summary: "A passage (a citation's or source's chunk_id) in its page's context: the chunk with its neighbours",
                 parameters: [pathParameter("name"), pathParameter("id"), queryParameter("around", integer(0...5, default: 1))],
