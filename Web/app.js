@@ -209,12 +209,19 @@ function renderCollections() {
   const rows = state.collections.map((collection) => {
     const remove = el("button", { className: "quiet", text: "Delete", attrs: { type: "button", "aria-label": "Delete collection " + collection.name } });
     remove.addEventListener("click", () => confirmDelete(collection.name));
+    const sources = collection.sources || [];
+    const resync = el("button", { className: "quiet", text: "Re-sync now", attrs: { type: "button", "aria-label": "Re-sync collection " + collection.name } });
+    resync.hidden = sources.length === 0;
+    resync.addEventListener("click", () => resyncCollection(collection.name, resync));
     return el("tr", {},
       el("td", { text: collection.name }),
       el("td", { className: "num", text: String(collection.documents) }),
       el("td", { className: "num", text: String(collection.chunks) }),
+      el("td", { className: "sources-cell" }, ...sources.map((source) => el("div", { className: "small" },
+        el("span", { className: "u", text: source.url }),
+        el("span", { className: "muted", text: " · " + syncLine(source) })))),
       el("td", { text: new Date(collection.created_at).toLocaleDateString() }),
-      el("td", {}, remove));
+      el("td", { className: "actions" }, resync, remove));
   });
   $("collections").replaceChildren(...rows);
   $("collections-table").hidden = rows.length === 0;
@@ -249,6 +256,29 @@ function confirmAction({ title, text, ok }, action) {
   $("confirm-cancel").focus();
 }
 
+// "every 24 h · last … · next …" for a collection's source.
+function syncLine(source) {
+  const when = (value) => (value ? new Date(value).toLocaleString() : "—");
+  const period = (seconds) => (seconds % 86400 === 0 ? seconds / 86400 + " d" : seconds % 3600 === 0 ? seconds / 3600 + " h"
+    : Math.round(seconds / 60) + " min");
+  const every = source.refresh_every ? "every " + period(source.refresh_every) : "on request";
+  return every + " · last " + when(source.last_sync_at) + (source.refresh_every ? " · next " + when(source.next_sync_at) : "");
+}
+
+async function resyncCollection(name, button) {
+  button.disabled = true;
+  $("collections-error").textContent = "";
+  try {
+    const started = await api("POST", "/collections/" + encodeURIComponent(name) + "/sync");
+    for (const id of started.job_ids) upsertJob(await api("GET", "/jobs/" + encodeURIComponent(id)), true);
+    startPolling();
+    button.textContent = "Re-sync queued";
+  } catch (error) {
+    showError("collections-error", error);
+    button.disabled = false;
+  }
+}
+
 function confirmDelete(name) {
   confirmAction({
     title: "Delete collection?",
@@ -281,6 +311,7 @@ $("ingest-form").addEventListener("submit", async (event) => {
   };
   const domain = form.elements.domain.value.trim();
   if (domain) body.domain = domain;
+  if (form.elements.refresh_every.value) body.refresh_every = form.elements.refresh_every.value;
   for (const name of ["include", "exclude"]) {
     const prefixes = form.elements[name].value.split(",").map((part) => part.trim()).filter(Boolean);
     if (prefixes.length) body[name] = prefixes;

@@ -205,6 +205,7 @@ def run(b, args):
     b.type("ingest-collection", "garden")
     b.type("ingest-max-pages", "30")
     b.type("ingest-max-depth", "2")
+    Select(d.find_element(By.ID, "ingest-refresh")).select_by_value("24h")
     b.find("#ingest-form button[type=submit]").click()
     b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#jobs .job"), 10, "the job to appear in the list")
     # While it runs, the bar measures against the job's limit (30), never the pages discovered.
@@ -369,9 +370,28 @@ def run(b, args):
             if cells and cells[0] == "garden":
                 if int(cells[1]) < 10 or int(cells[2]) < 10:
                     fail(f"implausible counts for garden: {cells}")
-                row.find_element(By.TAG_NAME, "button").click()
+                [button for button in row.find_elements(By.TAG_NAME, "button") if button.text == "Delete"][0].click()
                 return True
         return False
+    def garden_sources(d):
+        for row in d.find_elements(By.CSS_SELECTOR, "#collections tr"):
+            cells = row.find_elements(By.TAG_NAME, "td")
+            if cells and cells[0].text == "garden":
+                return "every 1 d" in cells[3].text and "next" in cells[3].text and args.site in cells[3].text
+        return False
+    b.wait(garden_sources, 10, "the garden collection's source with its daily schedule")
+    resync = [button for button in d.find_elements(By.CSS_SELECTOR, "#collections button") if button.text == "Re-sync now"]
+    if not resync:
+        fail("no Re-sync now button")
+    resync[0].click()
+    b.wait(lambda d: any(button.text == "Re-sync queued" for button in d.find_elements(By.CSS_SELECTOR, "#collections button")),
+           10, "the re-sync to be queued")
+    step("screenshots: " + b.viewport_screenshot("collections-1280x800", 1280, 800, mobile=False))
+    d.find_element(By.ID, "tab-ingest").click()
+    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#jobs .job")) >= 1
+           and all(card.get_attribute("data-status") == "completed" for card in d.find_elements(By.CSS_SELECTOR, "#jobs .job")),
+           600, "the re-sync job to complete")
+    d.find_element(By.ID, "tab-collections").click()
     b.wait(garden_row, 10, "the garden collection row")
     b.wait(lambda d: d.find_element(By.ID, "confirm").get_attribute("open") is not None, 5, "the confirmation dialog")
     d.find_element(By.ID, "confirm-ok").click()
