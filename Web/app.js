@@ -9,6 +9,12 @@
 const TOKEN_KEY = "nextraction.token";
 // The collection last asked (not sensitive: kept in localStorage across reloads).
 const COLLECTION_KEY = "nextraction.collection";
+// The picker's value for asking every collection at once (the server takes up to 10).
+const ALL = "*";   // no collection name holds "*"
+
+function allCollections() {
+  return state.collections.slice().sort((a, b) => b.documents - a.documents).slice(0, 10).map((c) => c.name);
+}
 const POLL_MS = 1500;
 const ACTIVE = new Set(["queued", "running"]);
 
@@ -231,9 +237,10 @@ function renderCollections() {
   // the collection with the most pages.
   const picker = $("ask-collection");
   const previous = picker.value || localStorage.getItem(COLLECTION_KEY);
-  picker.replaceChildren(...state.collections.map((c) => el("option", { text: c.name + " (" + c.documents + " pages)", attrs: { value: c.name } })));
+  picker.replaceChildren(...state.collections.map((c) => el("option", { text: c.name + " (" + c.documents + " pages)", attrs: { value: c.name } })),
+    ...(state.collections.length > 1 ? [el("option", { text: "All collections (answered from the best fit)", attrs: { value: ALL } })] : []));
   const largest = state.collections.reduce((best, c) => (!best || c.documents > best.documents ? c : best), null);
-  if (state.collections.some((c) => c.name === previous)) picker.value = previous;
+  if (state.collections.some((c) => c.name === previous) || (previous === ALL && state.collections.length > 1)) picker.value = previous;
   else if (largest) picker.value = largest.name;
   $("ask-submit").disabled = state.collections.length === 0;
   $("ask-empty").hidden = state.collections.length > 0;
@@ -553,8 +560,8 @@ async function streamAnswer(entry) {
     response = await fetch("/ask", {
       method: "POST",
       headers: authHeaders({ "Content-Type": "application/json", "Accept": "text/event-stream" }),
-      body: JSON.stringify({ question: entry.question, collection: entry.collection, stream: true,
-                             conversation_id: state.conversationID || "new" }),
+      body: JSON.stringify({ question: entry.question, stream: true, conversation_id: state.conversationID || "new",
+                             ...(entry.collection === ALL ? { collections: allCollections() } : { collection: entry.collection }) }),
     });
   } catch {
     throw new APIError("The server cannot be reached. Check your connection and try again.", 0, null);
@@ -601,6 +608,7 @@ function handleEvent(entry, name, payload) {
     entry.answer += payload.delta;
     appendAnswer(payload.delta);
   } else if (name === "done") {
+    if (payload.collection) entry.collection = payload.collection;   // the one answered from
     if (payload.conversation_id && payload.conversation_id !== state.conversationID) {
       state.conversationID = payload.conversation_id;
       loadConversations(false);

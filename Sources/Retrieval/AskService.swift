@@ -27,6 +27,12 @@ public struct AskTimings: Sendable, Codable, Equatable {
     }
 }
 
+/// A question that cannot be asked.
+public enum AskError: Error, Equatable {
+    /// No collection to search was given.
+    case noCollection
+}
+
 /// An answered (or abstained) question.
 public struct AskResult: Sendable {
     public var answer: ComposedAnswer
@@ -46,6 +52,8 @@ public struct AskResult: Sendable {
     public var stale = false
     /// What was searched: the question, or a follow-up made standalone with the conversation.
     public var searchedQuestion: String?
+    /// The collection the answer comes from (one of those asked).
+    public var collectionID: Int64?
 }
 
 /// Question → retrieval → abstention check → answer (written by an `answer` provider when
@@ -72,13 +80,34 @@ public struct AskService: Sendable {
     /// the LLM's text as it streams (not called for extractive answers).
     public func ask(_ question: String, collectionID: Int64, topK: Int, allowLLM: Bool = true, conversation: [ChatMessage] = [],
                     onDelta: (@Sendable (String) -> Void)? = nil) async throws -> AskResult {
+        try await ask(question, collectionIDs: [collectionID], topK: topK, allowLLM: allowLLM, conversation: conversation, onDelta: onDelta)
+    }
+
+    /// Asked of several collections: each is searched, and the answer comes from the one
+    /// whose best passage is closest to the question among those that do not abstain (cosine
+    /// similarity is comparable across collections; their fused scores are not), or, when all
+    /// abstain, says why for the closest. `AskResult.collectionID` names the collection.
+    public func ask(_ question: String, collectionIDs: [Int64], topK: Int, allowLLM: Bool = true, conversation: [ChatMessage] = [],
+                    onDelta: (@Sendable (String) -> Void)? = nil) async throws -> AskResult {
         let start = Stopwatch.seconds()
         let asked = question
         let question = FollowUp.standalone(question, previous: conversation.filter { $0.role == .user }.map(\.content))
-        let retrieval = try await retriever.retrieve(question, collectionID: collectionID,
-                                                     k: topK * max(1, retriever.configuration.perDocumentCap))
+        typealias Candidate = (id: Int64, retrieval: Retrieval, abstention: Abstention?, closeness: Float)
+        func better(_ candidate: Candidate, than current: Candidate) -> Bool {
+            if (candidate.abstention == nil) != (current.abstention == nil) { return candidate.abstention == nil }
+            return candidate.closeness > current.closeness
+        }
+        var chosen: Candidate?
+        for collectionID in collectionIDs {
+            let retrieval = try await retriever.retrieve(question, collectionID: collectionID,
+                                                         k: topK * max(1, retriever.configuration.perDocumentCap))
+            let candidate: Candidate = (collectionID, retrieval, try await retriever.abstention(for: retrieval, collectionID: collectionID),
+                                        retrieval.results.compactMap(\.dense).max() ?? -1)
+            if chosen.map({ better(candidate, than: $0) }) ?? true { chosen = candidate }
+        }
+        guard let best = chosen else { throw AskError.noCollection }
+        let retrieval = best.retrieval, abstention = best.abstention
         let answerStart = Stopwatch.seconds()
-        let abstention = try await retriever.abstention(for: retrieval, collectionID: collectionID)
         func timings() -> AskTimings {
             let end = Stopwatch.seconds()
             return AskTimings(embedMilliseconds: retrieval.embedSeconds * 1000, searchMilliseconds: retrieval.searchSeconds * 1000,
@@ -95,6 +124,7 @@ public struct AskService: Sendable {
                     result.timings = timings()
                     result.stale = retrieval.stale
                     result.searchedQuestion = question
+                    result.collectionID = best.id
                     return result
                 } catch {
                     fallbackReason = "the language model failed: \(error)"
@@ -103,7 +133,7 @@ public struct AskService: Sendable {
         }
         let (answer, sources) = try await composer.compose(retrieval: retrieval, abstention: abstention, sourceCount: topK)
         return AskResult(answer: answer, sources: sources, chunks: retrieval.results, timings: timings(), fallbackReason: fallbackReason,
-                         stale: retrieval.stale, searchedQuestion: question)
+                         stale: retrieval.stale, searchedQuestion: question, collectionID: best.id)
     }
 
     static let answerInstructions = """

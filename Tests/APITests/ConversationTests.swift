@@ -1,3 +1,4 @@
+import API
 import Foundation
 import TestSupport
 import Testing
@@ -63,6 +64,33 @@ struct ConversationTests {
             #expect(try await alice.get("/collections/garden/chunks/\(chunkID)?around=9").status == 422)
             let bob = try await alice.registered(email: "bob-passage@example.com")
             #expect(try await bob.get("/collections/garden/chunks/\(chunkID)").status == 404)
+        }
+    }
+
+    @Test("one question asked of several collections is answered from the one that holds the answer")
+    func severalCollections() async throws {
+        let garden = try await FixtureSite()
+        let docs = try await FixtureSite(script: "docs_site.py")
+        defer { garden.stop(); docs.stop() }
+        try await withTestServer(configure: { config in
+            config.allowPrivateHosts = true
+            config.crawlDelay = 0
+        }, embedder: try TestModel.embedder()) { api, _ in
+            let alice = try await api.registered(email: "several@example.com")
+            for (site, name) in [(garden, "garden"), (docs, "larkspur")] {
+                let queued = try await alice.post("/ingest", json: ["url": site.baseURL + "/", "collection": name, "max_pages": 40, "max_depth": 3])
+                let done = try await waitForJob(alice, try #require(queued.string("job_id")))
+                #expect(done.string("status") == "completed", "\(done.text)")
+            }
+            let both = ["garden", "larkspur"]
+            let roses = try await alice.post("/ask", json: ["question": "When is the best time of year to cut back rose bushes?", "collections": both])
+            #expect(roses.string("collection") == "garden" && roses.value("answerable") as? Bool == true, "\(roses.text)")
+            #expect(((roses.json?["citations"] as? [[String: Any]])?.first?["url"] as? String)?.hasSuffix("/topics/roses") == true)
+            let port = try await alice.post("/ask", json: ["question": "Which TCP port do clients connect to by default?",
+                                                            "collections": both.reversed() as [String]])
+            #expect(port.string("collection") == "larkspur" && port.string("answer")?.contains("7070") == true, "\(port.text)")
+            #expect(try await alice.post("/ask", json: ["question": "Anything?", "collections": ["garden", "nope"]]).status == 404)
+            #expect(try await alice.post("/ask", json: ["question": "Anything?", "collections": [String]()]).status == 422)
         }
     }
 }

@@ -295,6 +295,11 @@ def run(b, args):
         fail("the page does not fit 375 px without horizontal scrolling")
     b.set_viewport(1280, 800, mobile=False)
 
+    step("all collections at once: answered from the one that fits")
+    options = [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#ask-collection option")]
+    if "*" in options:   # only offered with more than one collection
+        fail("'All collections' is offered with a single collection")
+
     step("a follow-up in the same conversation is answered in its context")
     ask(b, "And how do I keep them healthy?")
     hrefs = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#citations li a")]

@@ -17,6 +17,8 @@ struct AskController {
     struct AskRequest: Decodable {
         var question: String
         var collection: String?
+        /// Several collections at once: the answer comes from the one whose passages fit best.
+        var collections: [String]?
         var topK: Int?
         var stream: Bool?
         /// `auto` (an LLM answer when a provider is configured) or `extractive`.
@@ -26,7 +28,7 @@ struct AskController {
         var conversationID: String?
 
         enum CodingKeys: String, CodingKey {
-            case question, collection, stream, mode
+            case question, collection, collections, stream, mode
             case topK = "top_k"
             case conversationID = "conversation_id"
         }
@@ -50,9 +52,11 @@ struct AskController {
         var searchedQuestion: String?
         /// The conversation the turn was added to.
         var conversationID: String?
+        /// The collection the answer comes from (when several were asked).
+        var collection: String?
 
         enum CodingKeys: String, CodingKey {
-            case answer, answerable, citations, sources, abstention, timings, mode, confidence, usage, stale
+            case answer, answerable, citations, sources, abstention, timings, mode, confidence, usage, stale, collection
             case citationCheck = "citation_check"
             case fallbackReason = "fallback_reason"
             case searchedQuestion = "searched_question"
@@ -127,7 +131,8 @@ struct AskController {
         let topK = input.topK ?? 5
         guard (1...20).contains(topK) else { throw APIError.unprocessable("top_k must be between 1 and 20", code: "invalid_request") }
         // The collection first: a question about one that does not exist is a 404 and costs nothing.
-        let (service, collectionID) = try await gate.prepare(user: user, collection: input.collection)
+        let (service, collections) = try await gate.prepare(user: user, collections: input.collections ?? [input.collection ?? "default"])
+        let collectionIDs = collections.map(\.id)
         var thread: Conversations.Thread?
         if let id = input.conversationID { thread = try await conversations.open(id, user: user, question: question) }
         try await gate.throttle(user.id)
@@ -138,11 +143,12 @@ struct AskController {
         // An LLM-written answer is a generation: reserved before, kept only if the model wrote it.
         let llm = input.mode != "extractive" && service.usesLLM
         let reservation = await llm ? try gate.reserveGeneration(user.id) : nil
-        let collection = input.collection ?? "default"
         // The turn is stored before the generation is kept: an answer that cannot be recorded
         // fails, and gives its generation back (releasing a kept one does nothing).
-        let record: @Sendable (AskResult) async throws -> AskResponse = { [gate, conversations, thread] result in
+        let record: @Sendable (AskResult) async throws -> AskResponse = { [gate, conversations, thread, collections] result in
             var response = AskResponse(result)
+            let collection = collections.first { $0.id == result.collectionID }?.name ?? collections[0].name
+            response.collection = collection
             if let thread {
                 do {
                     try await conversations.append(result, question: question, collection: collection, to: thread)
@@ -159,7 +165,7 @@ struct AskController {
         if llm && wantsStream {
             return Self.streamLLM { onDelta in
                 do {
-                    let result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: true,
+                    let result = try await service.ask(question, collectionIDs: collectionIDs, topK: topK, allowLLM: true,
                                                        conversation: history, onDelta: onDelta)
                     return try await record(result)
                 } catch {
@@ -170,7 +176,7 @@ struct AskController {
         }
         let result: AskResult
         do {
-            result = try await service.ask(question, collectionID: collectionID, topK: topK, allowLLM: llm, conversation: history)
+            result = try await service.ask(question, collectionIDs: collectionIDs, topK: topK, allowLLM: llm, conversation: history)
         } catch {
             await reservation?.release()
             throw error
@@ -203,7 +209,8 @@ struct AskController {
                                                                                   timings: response.timings, mode: response.mode,
                                                                                   fallbackReason: response.fallbackReason,
                                                                                   stale: response.stale,
-                                                                                  conversationID: response.conversationID)))
+                                                                                  conversationID: response.conversationID,
+                                                                                  collection: response.collection)))
                 } catch is CancellationError {
                     try? await writer.write(ServerSentEvents.event("error", ["code": "shutting_down",
                                                                              "message": "the server is shutting down; ask again"]))
@@ -226,8 +233,9 @@ struct AskController {
         var fallbackReason: String?
         var stale: Bool
         var conversationID: String?
+        var collection: String?
         enum CodingKeys: String, CodingKey {
-            case answer, answerable, timings, mode, stale
+            case answer, answerable, timings, mode, stale, collection
             case fallbackReason = "fallback_reason"
             case conversationID = "conversation_id"
         }
@@ -246,15 +254,16 @@ struct AskController {
             var confidence: Float
             var stale: Bool
             var conversationID: String?
+            var collection: String?
             enum CodingKeys: String, CodingKey {
-                case answerable, abstention, timings, mode, confidence, stale
+                case answerable, abstention, timings, mode, confidence, stale, collection
                 case conversationID = "conversation_id"
             }
         }
         events.append(try ServerSentEvents.event("done", Done(answerable: response.answerable, abstention: response.abstention,
                                                               timings: response.timings, mode: response.mode,
                                                               confidence: response.confidence, stale: response.stale,
-                                                              conversationID: response.conversationID)))
+                                                              conversationID: response.conversationID, collection: response.collection)))
         return Response(status: .ok, headers: ServerSentEvents.headers, body: .init { [events] writer in
             for event in events { try await writer.write(event) }
             try await writer.finish(nil)

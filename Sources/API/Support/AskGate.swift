@@ -25,6 +25,22 @@ struct AskGate: Sendable {
         return (service, id)
     }
 
+    /// The ask service and the user's collections `names` (1 to 10, each 404 when missing).
+    func prepare(user: AuthenticatedUser, collections names: [String]) async throws -> (AskService, [(id: Int64, name: String)]) {
+        guard (1...10).contains(names.count) else {
+            throw APIError.unprocessable("collections must name 1 to 10 collections", code: "invalid_request")
+        }
+        var service: AskService?
+        var found: [(id: Int64, name: String)] = []
+        for name in names {
+            let (prepared, id) = try await prepare(user: user, collection: name)
+            service = prepared
+            if !found.contains(where: { $0.id == id }) { found.append((id, name)) }
+        }
+        guard let service else { throw APIError.internalError }
+        return (service, found)
+    }
+
     /// 429 when the user asked too many questions this minute.
     func throttle(_ userID: Int64) async throws {
         if let wait = try await limiter.take(userID) {
