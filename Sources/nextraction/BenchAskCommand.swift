@@ -47,7 +47,7 @@ struct BenchAskCommand: AsyncParsableCommand {
     var json = false
 
     @Option(help: ArgumentHelp("Also measure a server on PostgreSQL, in the same run: the bench collection is copied into this "
-                               + "(empty) database once.", valueName: "postgres://user:password@host:port/db"))
+                               + "(empty) database once.", valueName: "url"))
     var databaseURL: String?
 
     @OptionGroup var model: ModelOptions

@@ -47,7 +47,7 @@ struct EvalBEIRCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Evaluate on PostgreSQL (or NEX_DATABASE_URL): the scratch collection is copied into this (empty) "
                                + "database once; a database holding anything else is refused.",
-                               valueName: "postgres://user:password@host:port/db"))
+                               valueName: "url"))
     var databaseURL: String?
 
     @OptionGroup var settings: RetrievalSettings

@@ -21,7 +21,7 @@ struct MigrateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("The empty PostgreSQL database.", valueName: "postgres://user:password@host:port/db"))
+    @Option(name: .customLong("to"), help: ArgumentHelp("The empty PostgreSQL database: postgres://user:password@host:port/db.", valueName: "url"))
     var target: String
 
     @Option(help: "Rows per batch.")
