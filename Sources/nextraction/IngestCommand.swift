@@ -70,6 +70,10 @@ struct IngestCommand: AsyncParsableCommand {
         let record = try await services.database.ensureCollection(userID: ownerID, name: collection)
         guard let collectionID = record.id else { throw CLIError("collection without id") }
         let job = try await services.database.createJob(userID: ownerID, collectionID: collectionID, kind: "ingest", params: parameters.json())
+        // The collection remembers its source (for re-syncs from the server), keeping any schedule it has.
+        let schedule = try await services.database.sources(collectionID: collectionID).first { $0.url == parameters.url }?.refreshEvery
+        try await services.database.recordSource(collectionID: collectionID, url: parameters.url, params: parameters.json(),
+                                                 refreshEvery: schedule, jobID: job.id, at: Date())
         let worker = "cli/\(getpid())"
         try await services.database.startJob(id: job.id, worker: worker)
         let progress = ProgressTracker(jobID: job.id)

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import TestSupport
 import Testing
 
@@ -64,5 +65,10 @@ struct CommandLineTests {
         #expect(!progress.isEmpty, "\(run.output)")
         #expect(progress.allSatisfy { $0.0 <= $0.1 && $0.1 <= 6 }, "\(progress)")
         #expect(lines.last?.hasPrefix("job ") == true && lines.dropLast().allSatisfy { !$0.hasPrefix("job ") }, "\(run.output)")
+        // The collection remembers its source, so the server can re-sync it.
+        let database = try AppDatabase.open(path: data.appending("nextraction.sqlite"))
+        let owner = try #require(try database.user(email: "log@example.com")?.id)
+        let collection = try #require(try database.collection(userID: owner, name: "garden")?.id)
+        #expect(try database.sources(collectionID: collection).map(\.url) == [site.baseURL + "/"])
     }
 }

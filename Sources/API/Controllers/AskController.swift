@@ -133,9 +133,10 @@ struct AskController {
         // The collection first: a question about one that does not exist is a 404 and costs nothing.
         let (service, collections) = try await gate.prepare(user: user, collections: input.collections ?? [input.collection ?? "default"])
         let collectionIDs = collections.map(\.id)
+        try await gate.throttle(user.id)
+        // After the rate limit: a refused question starts no conversation.
         var thread: Conversations.Thread?
         if let id = input.conversationID { thread = try await conversations.open(id, user: user, question: question) }
-        try await gate.throttle(user.id)
         let wantsStream = input.stream == true || (request.headers[.accept]?.contains("text/event-stream") ?? false)
         guard ["auto", "extractive"].contains(input.mode ?? "auto") else {
             throw APIError.unprocessable("mode must be auto or extractive", code: "invalid_request")
