@@ -1,6 +1,7 @@
 import Crawler
 import Embedding
 import Foundation
+import HTTPKit
 import IndexStore
 import Logging
 import Metrics
@@ -67,11 +68,12 @@ public struct IngestPipeline: Sendable {
         let events = crawler.start()
         let batches = BoundedChannel<[PendingPage]>(capacity: 2)
         let crawlStart = DispatchTime.now().uptimeNanoseconds
-        let processor = Task {
-            await process(events, into: batches)
+        let processor = Task { () -> CrawlCoverage in
+            let coverage = await process(events, into: batches)
             // The crawl (fetch + extract, overlapping everything else) ends when its last
             // event has been consumed.
             times.add("crawl", Double(DispatchTime.now().uptimeNanoseconds - crawlStart) / 1e9)
+            return coverage
         }
         do {
             try await withTaskCancellationHandler {
@@ -88,7 +90,10 @@ public struct IngestPipeline: Sendable {
             try? await publish()
             throw error
         }
-        await processor.value
+        let coverage = await processor.value
+        if !Task.isCancelled, !dryRun, coverage.complete, progress.startPageFailure == nil {
+            await sweep(visited: coverage.visited, start: start, configuration: configuration)
+        }
         try await publish()
         if Task.isCancelled { throw CancellationError() }
         // Nothing fetched at all: the start page failed or was refused, and the job must say
@@ -99,7 +104,15 @@ public struct IngestPipeline: Sendable {
 
     // MARK: - Stage 2: classify, dedupe, chunk, batch
 
-    func process(_ events: BoundedChannel<CrawlEvent>, into batches: BoundedChannel<[PendingPage]>) async {
+    /// What a crawl reached: every URL it had an answer for, and whether it went everywhere
+    /// it could (no page or depth limit cut it short).
+    struct CrawlCoverage: Sendable {
+        var visited: Set<String> = []
+        var complete = true
+    }
+
+    func process(_ events: BoundedChannel<CrawlEvent>, into batches: BoundedChannel<[PendingPage]>) async -> CrawlCoverage {
+        var coverage = CrawlCoverage()
         let chunker = Chunker(counter: environment.embedder.tokenCounter, options: environment.chunker)
         let startURL = URL(string: parameters.url).flatMap(URLNormalizer.normalize)?.absoluteString ?? parameters.url
         let database = environment.database
@@ -113,6 +126,7 @@ public struct IngestPipeline: Sendable {
             case .page(let page):
                 progress.update { $0.fetched += 1 }
                 let url = page.url.absoluteString
+                coverage.visited.insert(url)
                 let stored = try? await database.document(collectionID: collectionID, url: url)
                 if let stored, let id = stored.id, stored.contentHash == page.contentHash {
                     try? await database.touchDocument(id: id, fetchedAt: page.fetchedAt, etag: page.etag, lastModified: page.lastModified,
@@ -142,21 +156,25 @@ public struct IngestPipeline: Sendable {
                 // Full batches keep the embedder efficient; a batch also leaves after a
                 // second, so a slow (polite) crawl shows indexed pages as it goes.
                 if batchChunks >= environment.embedBatchChunks || Date().timeIntervalSince(batchStarted) >= environment.maxBatchDelay {
-                    guard await batches.send(batch) else { return }
+                    guard await batches.send(batch) else { return coverage }
                     batch = []
                     batchChunks = 0
                 }
             case .unchanged(let url, let depth):
+                coverage.visited.insert(url.absoluteString)
                 progress.update { $0.fetched += 1; $0.unchanged += 1 }
                 if let document = try? await database.document(collectionID: collectionID, url: url.absoluteString), let id = document.id {
                     try? await database.touchDocument(id: id, fetchedAt: Date(), etag: nil, lastModified: nil, links: nil)
                 }
                 progress.log(url.absoluteString, status: "unchanged", reason: "not modified", httpStatus: 304, depth: depth)
             case .skipped(let url, let reason, let detail):
+                coverage.visited.insert(url.absoluteString)
+                if reason == .maxPages || reason == .maxDepth { coverage.complete = false }
                 progress.update { $0.skipped += 1 }
                 progress.log(url.absoluteString, status: "skipped", reason: reason.rawValue, detail: detail)
             case .failed(let url, let reason, let status):
                 let key = url.absoluteString
+                coverage.visited.insert(key)
                 if let status, status == 404 || status == 410,
                    (try? await database.document(collectionID: collectionID, url: key)) != nil {
                     // A stored page that is gone: remove it and its vectors.
@@ -172,6 +190,37 @@ public struct IngestPipeline: Sendable {
         }
         if !batch.isEmpty { await batches.send(batch) }
         await batches.finish()
+        return coverage
+    }
+
+    /// Most stored pages one job re-checks after a complete crawl.
+    static let sweepLimit = 500
+
+    /// A complete crawl did not reach some stored pages of its site (no longer linked): each
+    /// is asked for once more, politely, and removed when it is gone (404/410), so pages a
+    /// site deleted do not stay answerable. Pages that still answer are kept.
+    func sweep(visited: Set<String>, start: URL, configuration: CrawlConfiguration) async {
+        guard let host = start.host?.lowercased(),
+              let stored = try? await environment.database.documentURLs(collectionID: collectionID) else { return }
+        let unreached = stored.filter { url in
+            guard !visited.contains(url), let parsed = URL(string: url), parsed.host?.lowercased() == host else { return false }
+            let path = parsed.path.isEmpty ? "/" : parsed.path
+            return (configuration.includePrefixes.isEmpty || configuration.includePrefixes.contains { path.hasPrefix($0) })
+                && !configuration.excludePrefixes.contains { path.hasPrefix($0) }
+        }.prefix(Self.sweepLimit)
+        for url in unreached {
+            if Task.isCancelled { return }
+            let request = HTTPClient.Request(url: url, headers: [.init("User-Agent", configuration.userAgent)],
+                                             timeout: configuration.timeout, maxBodyBytes: configuration.maxBodyBytes,
+                                             addressPolicy: configuration.allowPrivateHosts ? .any : .publicOnly)
+            guard let response = try? await environment.client.execute(request) else { continue }
+            if response.status == 404 || response.status == 410 {
+                _ = try? await environment.database.deleteDocument(collectionID: collectionID, url: url)
+                progress.update { $0.removed += 1 }
+                progress.log(url, status: "removed", reason: "gone, and no longer linked", httpStatus: response.status)
+            }
+            if configuration.politenessDelay > 0 { try? await Task.sleep(for: .seconds(configuration.politenessDelay)) }
+        }
     }
 
     // MARK: - Stage 3: embed, write, publish

@@ -78,6 +78,10 @@ extension AppDatabase {
     }
 
     /// Counts of the collection's documents and chunks.
+    public func documentURLs(collectionID: Int64) throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT url FROM document WHERE collection_id = ? ORDER BY id", arguments: [collectionID]) }
+    }
+
     public func counts(collectionID: Int64) throws -> (documents: Int, chunks: Int) {
         try read { db in
             let documents = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document WHERE collection_id = ?", arguments: [collectionID]) ?? 0

@@ -162,6 +162,10 @@ extension PostgresStore: DocumentStore {
         }
     }
 
+    public func documentURLs(collectionID: Int64) async throws -> [String] {
+        try await rows("SELECT url FROM document WHERE collection_id = \(collectionID) ORDER BY id").map { try $0.decode(String.self) }
+    }
+
     public func counts(collectionID: Int64) async throws -> (documents: Int, chunks: Int) {
         let row = try await rows("""
             SELECT (SELECT count(*) FROM document WHERE collection_id = \(collectionID)),

@@ -79,6 +79,8 @@ public protocol DocumentStore: Sendable {
     @discardableResult
     func deleteDocument(collectionID: Int64, url: String) async throws -> [Int64]
     func counts(collectionID: Int64) async throws -> (documents: Int, chunks: Int)
+    /// The URLs of the collection's stored pages (as crawled, not canonical), in id order.
+    func documentURLs(collectionID: Int64) async throws -> [String]
     func chunkIDs(collectionID: Int64) async throws -> [Int64]
     /// Up to `limit` chunks of the collection with ids above `after`, in id order, with their
     /// vectors (row-major); chunks without a vector of `dimension` floats are skipped.

@@ -32,8 +32,8 @@ struct IngestFixture {
         self.environment = environment
     }
 
-    func ingest(_ site: FixtureSite, maxPages: Int = 100) async throws -> JobProgress {
-        let parameters = IngestParameters(url: site.baseURL + "/", collection: "docs", maxPages: maxPages, maxDepth: 3,
+    func ingest(_ site: FixtureSite, maxPages: Int = 100, maxDepth: Int = 3) async throws -> JobProgress {
+        let parameters = IngestParameters(url: site.baseURL + "/", collection: "docs", maxPages: maxPages, maxDepth: maxDepth,
                                           politenessDelay: 0, allowPrivateHosts: true)
         let progress = ProgressTracker(jobID: "test")
         try await IngestPipeline(environment: environment, collectionID: collectionID, parameters: parameters, progress: progress).run()
@@ -99,6 +99,29 @@ struct IngestPipelineTests {
         #expect(newRoses.joined(separator: " ").contains("checking the plants every morning"))
         #expect(after.keys.contains { $0.hasSuffix("/topics/ferns") } == false)
         #expect(try await fixture.indexIDs() == Set(try fixture.database.chunkIDs(collectionID: fixture.collectionID)))
+    }
+
+    @Test("a complete re-crawl asks again for stored pages it no longer reaches: gone ones are removed, live ones kept; a cut-short crawl asks nothing")
+    func sweep() async throws {
+        let site = try await FixtureSite()
+        defer { site.stop() }
+        let fixture = try IngestFixture()
+        // Two pages stored earlier that the site no longer links to: one it deleted, one it still serves.
+        for path in ["/retired-page", "/xss"] {
+            let document = DocumentRecord(collectionID: fixture.collectionID, url: site.baseURL + path, canonicalURL: nil, title: path,
+                                          lang: nil, contentHash: path, fetchedAt: Date(), etag: nil, lastModified: nil, links: [],
+                                          httpStatus: 200, depth: 1, bytes: 1)
+            _ = try fixture.database.storePage(document, chunks: [])
+        }
+        // Cut short by the depth limit: nothing is swept.
+        let partial = try await fixture.ingest(site, maxPages: 200, maxDepth: 2)
+        #expect(partial.removed == 0)
+        #expect(try fixture.database.document(collectionID: fixture.collectionID, url: site.baseURL + "/retired-page") != nil)
+        // Complete: the deleted page goes, the live one stays.
+        let complete = try await fixture.ingest(site, maxPages: 200, maxDepth: 10)
+        #expect(complete.removed == 1, "\(complete)")
+        #expect(try fixture.database.document(collectionID: fixture.collectionID, url: site.baseURL + "/retired-page") == nil)
+        #expect(try fixture.database.document(collectionID: fixture.collectionID, url: site.baseURL + "/xss") != nil)
     }
 
     @Test("chunks fit the model: ≤ 254 word pieces with their heading prefix, heading paths from the page")
