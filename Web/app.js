@@ -75,7 +75,7 @@ function showError(id, error) {
 // ---------------------------------------------------------------------------------------
 // Session
 
-// history: the current conversation's turns, newest first; conversationID: its id on the
+// history: the current conversation's turns, oldest first (as a conversation reads); conversationID: its id on the
 // server (null until its first question is answered).
 const state = { collections: [], jobs: new Map(), pollTimer: null, history: [], current: null, conversationID: null };
 
@@ -540,7 +540,7 @@ $("ask-form").addEventListener("submit", async (event) => {
   beginAnswer(entry);
   try {
     await streamAnswer(entry);
-    state.history.unshift(entry);
+    state.history.push(entry);
     renderHistory();
   } catch (error) {
     $("answer").hidden = true;
@@ -807,7 +807,7 @@ async function openConversation(id) {
       state.history = detail.turns.map((turn) => ({
         question: turn.question, collection: turn.collection, answer: turn.answer, answerable: turn.answerable,
         citations: turn.citations, sources: turn.sources, mode: turn.mode, timings: null,
-      })).reverse();
+      }));
     } catch (error) {
       showError("ask-error", error);
       state.conversationID = null;
