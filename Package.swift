@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Layer 0: the C boundary.
@@ -55,7 +56,9 @@ let package = Package(
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapack-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CGzip", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
+        .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
 
         // Layer 1: numerics and plumbing.
         .target(name: "NexNumerics", dependencies: ["CBLAS", "CLAPACK"], swiftSettings: hot),
@@ -82,7 +85,12 @@ let package = Package(
         // Layer 2: the embedding model.
         .target(name: "Embedding", dependencies: ["NexNumerics", "TextKit"], swiftSettings: hot),
         .target(name: "VectorIndex", dependencies: ["NexNumerics"], swiftSettings: hot),
-        .target(name: "Crawler", dependencies: ["HTTPKit", "CLibXML2", "CZlib", "TextKit"], swiftSettings: strict),
+        // Crawling and extraction: web pages, and uploaded documents (PDF, DOCX, Markdown, text).
+        .target(
+            name: "Crawler",
+            dependencies: ["HTTPKit", "CLibXML2", "CGzip", "CPoppler", "CCmark", "TextKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
 
         // Layer 2½: per-collection vector indexes derived from SQLite (write and read paths share it).
         .target(name: "IndexStore", dependencies: ["Storage", "VectorIndex", "NexNumerics"], swiftSettings: strict),
@@ -163,7 +171,7 @@ let package = Package(
         // Test helpers shared by the test targets (spawned server processes, temp dirs).
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPKit", "Embedding", "Storage"],
+            dependencies: ["HTTPKit", "Embedding", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

@@ -1,4 +1,4 @@
-import CZlib
+import CGzip
 import Foundation
 
 /// gzip/zlib decompression for compressed sitemap files.

@@ -1,4 +1,4 @@
-import CZlib
+import CGzip
 import Crawler
 import Foundation
 import HTTPKit

@@ -1,4 +1,4 @@
-// CZlib: zlib's inflate, for gzip-compressed sitemaps (.xml.gz files are not a transfer
+// CGzip: zlib's inflate, for gzip-compressed sitemaps (.xml.gz files are not a transfer
 // encoding, so libcurl does not decode them).
 #ifndef NEX_CZLIB_SHIM_H
 #define NEX_CZLIB_SHIM_H

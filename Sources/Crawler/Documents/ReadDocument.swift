@@ -1,0 +1,46 @@
+import Foundation
+import TextKit
+
+/// What a reader makes of an uploaded file: one part per citable unit — one per page for a
+/// PDF (anchor `#page=N`), one for the whole file otherwise.
+public struct ReadDocument: Sendable {
+    public struct Part: Sendable {
+        /// Appended to the file's address: `#page=12`, or empty.
+        public var anchor: String
+        public var title: String
+        public var blocks: [TextBlock]
+
+        public init(anchor: String, title: String, blocks: [TextBlock]) {
+            self.anchor = anchor
+            self.title = title
+            self.blocks = blocks
+        }
+    }
+
+    public var kind: DocumentKind
+    public var parts: [Part]
+    /// Pages or parts that had no text (a scanned page), for the job log.
+    public var emptyParts: Int
+}
+
+/// Reads uploaded files: the one entry point over the per-format readers.
+public enum DocumentReader {
+    /// Reads `bytes` (already identified as `kind`); the file's `name` is the fallback title.
+    public static func read(_ bytes: Data, name: String, kind: DocumentKind) throws -> ReadDocument {
+        let title = (name as NSString).deletingPathExtension
+        let document: ReadDocument
+        switch kind {
+        case .pdf: document = try PDFReader.read(bytes, fallbackTitle: title)
+        case .docx: document = try DOCXReader.read(bytes, fallbackTitle: title)
+        case .markdown: document = try MarkdownReader.read(bytes, fallbackTitle: title)
+        case .html: document = try HTMLDocumentReader.read(bytes, name: name, fallbackTitle: title)
+        case .text: document = try PlainTextReader.read(bytes, fallbackTitle: title)
+        }
+        guard document.parts.contains(where: { !$0.blocks.isEmpty }) else {
+            throw DocumentError(.noText, kind == .pdf
+                ? "no extractable text (a scanned PDF? text in images is not read)"
+                : "no text to index")
+        }
+        return document
+    }
+}
