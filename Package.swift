@@ -133,7 +133,7 @@ let package = Package(
             name: "API",
             dependencies: [
                 "Storage", "Ingest", "IndexStore", "Retrieval", "Embedding", "HTTPKit", "VectorIndex", "LLM", "Orchestrator", "PlanFormat",
-                "TextKit",
+                "TextKit", "Crawler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

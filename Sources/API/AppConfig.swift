@@ -49,6 +49,10 @@ public struct AppConfig: Sendable {
     public var tokenTTL: TimeInterval = 24 * 3600
     /// Largest accepted request body in bytes (`NEX_MAX_BODY`, e.g. `1048576` or `1MiB`).
     public var maxBodyBytes = 1 << 20
+    /// Largest uploaded file in bytes (`NEX_MAX_UPLOAD`, e.g. `20MiB`).
+    public var maxUploadBytes = 20 << 20
+    /// Largest upload request (all its files) in bytes (`NEX_MAX_UPLOAD_TOTAL`).
+    public var maxUploadRequestBytes = 50 << 20
     /// Origins allowed to call the API from a browser (`NEX_CORS_ORIGINS`, comma-separated;
     /// `*` for any). Empty: same-origin only, no CORS headers are sent.
     public var corsOrigins: [String] = []
@@ -160,6 +164,8 @@ public struct AppConfig: Sendable {
         config.jwtSecret = env.string("NEX_JWT_SECRET")
         config.tokenTTL = try env.duration("NEX_TOKEN_TTL") ?? config.tokenTTL
         config.maxBodyBytes = try env.byteCount("NEX_MAX_BODY") ?? config.maxBodyBytes
+        config.maxUploadBytes = try env.byteCount("NEX_MAX_UPLOAD") ?? config.maxUploadBytes
+        config.maxUploadRequestBytes = try env.byteCount("NEX_MAX_UPLOAD_TOTAL") ?? max(config.maxUploadRequestBytes, config.maxUploadBytes)
         config.corsOrigins = env.list("NEX_CORS_ORIGINS") ?? config.corsOrigins
         config.mcpAllowedOrigins = env.list("NEX_MCP_ALLOWED_ORIGINS") ?? config.mcpAllowedOrigins
         config.syncCheckInterval = try env.duration("NEX_SYNC_CHECK_INTERVAL") ?? config.syncCheckInterval
@@ -214,6 +220,13 @@ public struct AppConfig: Sendable {
         }
         guard maxBodyBytes >= 1024 else {
             throw ConfigError.invalid(name: "NEX_MAX_BODY", value: "\(maxBodyBytes)", expected: "at least 1024 bytes")
+        }
+        guard maxUploadBytes >= 1024, maxUploadBytes <= 1 << 30 else {
+            throw ConfigError.invalid(name: "NEX_MAX_UPLOAD", value: "\(maxUploadBytes)", expected: "between 1 KiB and 1 GiB")
+        }
+        guard maxUploadRequestBytes >= maxUploadBytes, maxUploadRequestBytes <= 2 << 30 else {
+            throw ConfigError.invalid(name: "NEX_MAX_UPLOAD_TOTAL", value: "\(maxUploadRequestBytes)",
+                                      expected: "at least NEX_MAX_UPLOAD (\(maxUploadBytes)) and at most 2 GiB")
         }
     }
 }

@@ -110,7 +110,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     if !config.corsOrigins.isEmpty {
         router.add(middleware: CORSPolicyMiddleware(allowedOrigins: Set(config.corsOrigins)))
     }
-    router.add(middleware: BodyLimitMiddleware(limit: config.maxBodyBytes))
+    router.add(middleware: BodyLimitMiddleware(limit: config.maxBodyBytes, uploadLimit: config.maxUploadRequestBytes))
     router.add(middleware: PathGuardMiddleware())
     if let web = config.webDirectory, config.webStatus == "ok" {
         router.add(middleware: FileMiddleware(web, searchForIndexHtml: true))
@@ -136,6 +136,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
                               write: protected.group().add(middleware: RequireScope(.write)))
     IngestController(dependencies: dependencies).addRoutes(to: routes)
     CollectionsController(dependencies: dependencies).addRoutes(to: routes)
+    DocumentsController(dependencies: dependencies).addRoutes(to: routes)
     ConversationsController(dependencies: dependencies).addRoutes(to: routes)
     // One server on its SQLite file counts in memory; servers sharing PostgreSQL count there.
     let askLimiter: any RequestLimiter = config.databaseURL == nil ? RateLimiter(perMinute: config.askRate)

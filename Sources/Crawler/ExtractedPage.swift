@@ -21,7 +21,9 @@ public struct ExtractedPage: Sendable {
 
     /// The main text as one string (headings included), whitespace-normalised: what content
     /// hashes are computed over.
-    public var plainText: String {
+    public var plainText: String { Self.plainText(of: blocks) }
+
+    static func plainText(of blocks: [TextBlock]) -> String {
         blocks.map { $0.kind == .code ? $0.text : Chunker.collapse($0.text) }.joined(separator: "\n")
     }
 }

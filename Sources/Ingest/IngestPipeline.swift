@@ -38,10 +38,8 @@ public struct IngestPipeline: Sendable {
         self.dryRun = dryRun
     }
 
-    /// A page ready to embed.
-    struct PendingPage: Sendable {
-        var page: CrawledPage
-        var chunks: [TextChunk]
+    var writer: PageWriter {
+        PageWriter(environment: environment, collectionID: collectionID, progress: progress, times: times)
     }
 
     public func run() async throws {
@@ -125,34 +123,15 @@ public struct IngestPipeline: Sendable {
                 progress.update { $0.discovered += 1 }
             case .page(let page):
                 progress.update { $0.fetched += 1 }
-                let url = page.url.absoluteString
-                coverage.visited.insert(url)
-                let stored = try? await database.document(collectionID: collectionID, url: url)
-                if let stored, let id = stored.id, stored.contentHash == page.contentHash {
-                    try? await database.touchDocument(id: id, fetchedAt: page.fetchedAt, etag: page.etag, lastModified: page.lastModified,
-                                                links: page.links.map(\.absoluteString))
-                    progress.update { $0.unchanged += 1 }
-                    progress.log(url, status: "unchanged", reason: "same content", httpStatus: page.status, depth: page.depth)
-                    continue
-                }
-                if let twin = try? await database.document(collectionID: collectionID, contentHash: page.contentHash, excludingURL: url) {
-                    progress.update { $0.skipped += 1 }
-                    progress.log(url, status: "skipped", reason: "duplicate", detail: "same content as \(twin.url)", httpStatus: page.status, depth: page.depth)
-                    continue
-                }
-                let chunks = times.measure("chunk") { chunker.chunk(title: page.title, blocks: page.blocks) }
-                guard !chunks.isEmpty else {
-                    progress.update { $0.skipped += 1 }
-                    progress.log(url, status: "skipped", reason: "empty", httpStatus: page.status, depth: page.depth)
-                    continue
-                }
+                coverage.visited.insert(page.url.absoluteString)
+                guard let pending = await writer.prepare(page, chunker: chunker) else { continue }
                 if dryRun {
-                    progress.update { $0.indexed += 1; $0.chunks += chunks.count }
+                    progress.update { $0.indexed += 1; $0.chunks += pending.chunks.count }
                     continue
                 }
                 if batch.isEmpty { batchStarted = Date() }
-                batch.append(PendingPage(page: page, chunks: chunks))
-                batchChunks += chunks.count
+                batch.append(pending)
+                batchChunks += pending.chunks.count
                 // Full batches keep the embedder efficient; a batch also leaves after a
                 // second, so a slow (polite) crawl shows indexed pages as it goes.
                 if batchChunks >= environment.embedBatchChunks || Date().timeIntervalSince(batchStarted) >= environment.maxBatchDelay {
@@ -229,38 +208,7 @@ public struct IngestPipeline: Sendable {
         var lastPublish = Date()
         while let batch = await batches.receive() {
             try Task.checkCancellation()
-            let texts = batch.flatMap { $0.chunks.map(\.embeddingText) }
-            let embedStart = DispatchTime.now().uptimeNanoseconds
-            let embeddings = try await environment.embedder.embed(texts)
-            let embedNanoseconds = DispatchTime.now().uptimeNanoseconds - embedStart
-            times.add("embed", Double(embedNanoseconds) / 1e9)
-            if let factory = environment.metrics {
-                Timer(label: "nextraction_embedding_batch_seconds", dimensions: [], factory: factory).recordNanoseconds(Int64(embedNanoseconds))
-                Counter(label: "nextraction_ingest_pages_total", dimensions: [], factory: factory).increment(by: batch.count)
-                Counter(label: "nextraction_ingest_chunks_total", dimensions: [], factory: factory).increment(by: texts.count)
-            }
-            var row = 0
-            try await times.measure("write") {
-                for pending in batch {
-                    let page = pending.page
-                    let first = row
-                    row += pending.chunks.count
-                    let chunks = pending.chunks.enumerated().map { ordinal, chunk in
-                        NewChunk(ordinal: ordinal, headingPath: chunk.headingPath.joined(separator: " › "), text: chunk.text,
-                                 tokenCount: chunk.embeddingTokenCount, vector: embeddings.vector(first + ordinal),
-                                 contentHash: ContentHash.sha256(chunk.text), layout: chunk.layout)
-                    }
-                    let document = DocumentRecord(
-                        collectionID: collectionID, url: page.url.absoluteString, canonicalURL: page.canonicalURL?.absoluteString,
-                        title: page.title, lang: page.language, contentHash: page.contentHash, fetchedAt: page.fetchedAt,
-                        etag: page.etag, lastModified: page.lastModified, links: page.links.map(\.absoluteString),
-                        httpStatus: page.status, depth: page.depth, bytes: page.bytes
-                    )
-                    _ = try await environment.database.storePage(document, chunks: chunks)
-                    progress.update { $0.indexed += 1; $0.chunks += chunks.count }
-                    progress.log(page.url.absoluteString, status: "fetched", httpStatus: page.status, depth: page.depth, chunks: chunks.count)
-                }
-            }
+            try await writer.write(batch)
             if Date().timeIntervalSince(lastPublish) >= environment.publishInterval {
                 try await publish()
                 lastPublish = Date()
@@ -268,11 +216,5 @@ public struct IngestPipeline: Sendable {
         }
     }
 
-    /// Brings the collection's index up to what this job (and anyone else) has stored: one
-    /// delta generation with the chunks changed since the last one.
-    func publish() async throws {
-        _ = try await times.measure("publish") {
-            try await environment.indexes.catchUp(collectionID: collectionID)
-        }
-    }
+    func publish() async throws { try await writer.publish() }
 }

@@ -4,6 +4,14 @@ import Logging
 import ServiceLifecycle
 import Storage
 
+/// The kinds of job the runner runs.
+public enum JobKind {
+    /// A crawl (`IngestParameters`).
+    public static let ingest = "ingest"
+    /// Uploaded files (`UploadParameters`).
+    public static let upload = "upload"
+}
+
 /// Runs persisted ingest jobs inside the server: `concurrency` workers claim queued jobs
 /// (and jobs whose worker stopped sending heartbeats — a crashed process), run them, send a
 /// heartbeat with live progress every second, and stop a job when its cancellation is
@@ -32,6 +40,8 @@ public final class JobRunner: Service, @unchecked Sendable {
 
     public func run() async throws {
         environment.logger.info("job runner started", metadata: ["worker": "\(worker)", "concurrency": "\(concurrency)"])
+        // Files of upload requests that died before their job was queued.
+        _ = try? await environment.database.purgeUploads(before: Date().addingTimeInterval(-86400))
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [self] in
@@ -71,17 +81,32 @@ public final class JobRunner: Service, @unchecked Sendable {
         let logger = environment.logger.with("job_id", job.id)
         let progress = ProgressTracker(jobID: job.id)
         do {
-            let parameters = try IngestParameters.decode(job.params)
             guard let collectionID = job.collectionID else { throw IngestError.invalidParameter("job has no collection") }
             if job.attempts > 1 {
                 // A resumed job starts over; its log and counters restart with it.
                 try await environment.database.clearJobPages(jobID: job.id)
                 logger.notice("resuming interrupted job", metadata: ["attempt": "\(job.attempts)"])
             }
-            logger.info("ingest started", metadata: ["url": "\(parameters.url)", "collection": "\(parameters.collection)"])
-            let pipeline = IngestPipeline(environment: environment, collectionID: collectionID, parameters: parameters, progress: progress)
+            let pipeline: @Sendable () async throws -> Void
+            var uploadBatch: String?
+            if job.kind == JobKind.upload {
+                let parameters = try UploadParameters.decode(job.params)
+                uploadBatch = parameters.batch
+                logger.info("upload started", metadata: ["files": "\(parameters.files.count)", "collection": "\(parameters.collection)"])
+                let upload = UploadPipeline(environment: environment, collectionID: collectionID, parameters: parameters, progress: progress)
+                pipeline = { try await upload.run() }
+            } else {
+                let parameters = try IngestParameters.decode(job.params)
+                logger.info("ingest started", metadata: ["url": "\(parameters.url)", "collection": "\(parameters.collection)"])
+                let crawl = IngestPipeline(environment: environment, collectionID: collectionID, parameters: parameters, progress: progress)
+                pipeline = { try await crawl.run() }
+            }
             let outcome = await run(pipeline, jobID: job.id, progress: progress)
             try await environment.database.appendJobPages(progress.drainLog())
+            if let uploadBatch, !outcome.isHandedBack {
+                // The files are read (or given up on): they need not be kept.
+                try await environment.database.deleteUploads(batch: uploadBatch)
+            }
             switch outcome {
             case .success:
                 // Published before the job reports completed: a reader on any server that sees
@@ -109,12 +134,14 @@ public final class JobRunner: Service, @unchecked Sendable {
     enum Outcome {
         case success, cancelled, handedBack
         case failure(any Error)
+
+        var isHandedBack: Bool { if case .handedBack = self { true } else { false } }
     }
 
     /// Runs the pipeline with a heartbeat beside it; cancels it when the job is cancelled.
-    private func run(_ pipeline: IngestPipeline, jobID: String, progress: ProgressTracker) async -> Outcome {
+    private func run(_ pipeline: @escaping @Sendable () async throws -> Void, jobID: String, progress: ProgressTracker) async -> Outcome {
         let database = environment.database, worker = self.worker
-        let task = Task { try await pipeline.run() }
+        let task = Task { try await pipeline() }
         let heartbeat = Task {
             var stopped = false
             while !Task.isCancelled {

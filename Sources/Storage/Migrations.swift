@@ -351,6 +351,20 @@ extension AppDatabase {
                 CREATE INDEX collection_source_due ON collection_source(next_sync_at);
                 """)
         }
+        migrator.registerMigration("v14-uploads") { db in
+            // Uploaded files wait here for their job (any server may run it), then go.
+            try db.execute(sql: """
+                CREATE TABLE upload_file (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    batch TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    bytes BLOB NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX upload_file_batch ON upload_file(batch);
+                """)
+        }
         return migrator
     }
 }

@@ -70,6 +70,10 @@ public enum StorageMigration {
             c("worker", "text"), c("heartbeat_at", "timestamptz"), c("created_at", "timestamptz"), c("started_at", "timestamptz"),
             c("finished_at", "timestamptz"), c("updated_at", "timestamptz"),
         ], identity: false),
+        // The files of upload jobs still queued (they are removed when their job ends).
+        Table(name: "upload_file", target: "upload_file", columns: [c("id", "bigint"), c("batch", "text"), c("name", "text"),
+                                                                   c("kind", "text"), c("bytes", "bytea"), c("created_at", "timestamptz")],
+              identity: true),
         Table(name: "job_page", target: "job_page", columns: [
             c("id", "bigint"), c("job_id", "text"), c("url", "text"), c("status", "text"), c("reason", "text"), c("detail", "text"),
             c("http_status", "int"), c("depth", "int"), c("chunks", "int"), c("created_at", "timestamptz"),

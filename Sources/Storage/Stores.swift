@@ -180,6 +180,16 @@ public protocol SourceStore: Sendable {
     func recordSync(sourceID: Int64, jobID: String, at date: Date) async throws
 }
 
+/// Uploaded files between the request that took them and the job that reads them.
+public protocol UploadStore: Sendable {
+    func storeUploads(batch: String, files: [UploadedFile], at date: Date) async throws
+    func uploads(batch: String) async throws -> [UploadedFile]
+    func deleteUploads(batch: String) async throws
+    /// Removes files older than `date` that no queued or running job reads (their request
+    /// died before its job was queued).
+    func purgeUploads(before date: Date) async throws -> Int
+}
+
 /// What `deleteJob` did.
 public enum JobDeletion: Sendable, Equatable { case deleted, active, notFound }
 
@@ -236,10 +246,10 @@ public protocol StoreHealth: Sendable {
 
 /// Everything a server or CLI command built on one database may use.
 public typealias DataStore = AccountStore & TokenRevocationStore & APIKeyStore & AttemptStore & CollectionStore & DocumentStore
-    & ChunkChangeLog & LexicalSearch & JobQueue & SourceStore & PlanStore & ConversationStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
+    & ChunkChangeLog & LexicalSearch & JobQueue & SourceStore & UploadStore & PlanStore & ConversationStore & CompletionCacheStore & GenerationQuotaStore & StoreHealth
 
 extension AppDatabase: AccountStore, TokenRevocationStore, APIKeyStore, AttemptStore, CollectionStore, DocumentStore, ChunkChangeLog, LexicalSearch,
-    JobQueue, SourceStore, PlanStore, ConversationStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
+    JobQueue, SourceStore, UploadStore, PlanStore, ConversationStore, CompletionCacheStore, GenerationQuotaStore, StoreHealth {}
 
 // The usual arguments, so callers need not pass the clock or a limit each time.
 extension AccountStore {

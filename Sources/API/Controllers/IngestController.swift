@@ -165,25 +165,38 @@ struct JobView: Encodable {
     var attempts: Int
     var maxPages: Int
     var maxDepth: Int
+    /// `ingest` (a crawl) or `upload`.
+    var kind: String
+    /// An upload's files (names), in the order they are read.
+    var files: [String]?
 
     init(_ job: JobRecord) throws {
-        let parameters = try? IngestParameters.decode(job.params)
+        kind = job.kind
+        if job.kind == JobKind.upload, let upload = try? UploadParameters.decode(job.params) {
+            collection = upload.collection
+            url = ""
+            files = upload.files.map(\.name)
+            // A file is one step of its progress (`fetched` counts files read).
+            (maxPages, maxDepth) = (upload.files.count, 0)
+        } else {
+            let parameters = try? IngestParameters.decode(job.params)
+            collection = parameters?.collection ?? ""
+            url = parameters?.url ?? ""
+            maxPages = parameters?.maxPages ?? 0
+            maxDepth = parameters?.maxDepth ?? 0
+        }
         id = job.id
         status = job.status
-        collection = parameters?.collection ?? ""
-        url = parameters?.url ?? ""
         progress = job.progress
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
         error = job.error
         attempts = job.attempts
-        maxPages = parameters?.maxPages ?? 0
-        maxDepth = parameters?.maxDepth ?? 0
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, collection, url, progress, error, attempts
+        case id, status, collection, url, progress, error, attempts, kind, files
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"

@@ -44,3 +44,25 @@ public enum DocumentReader {
         return document
     }
 }
+
+extension ReadDocument.Part {
+    /// The part as a page to store at `url` (its language detected, its text hashed as a
+    /// crawled page's is, so re-uploading the same content changes nothing).
+    public func page(url: URL, bytes: Int, at date: Date = Date()) -> CrawledPage {
+        let text = ExtractedPage.plainText(of: blocks)
+        return CrawledPage(url: url, canonicalURL: nil, depth: 0, status: 200, etag: nil, lastModified: nil, title: title,
+                           language: LanguageDetector.detect(text: text, declared: nil), blocks: blocks, links: [],
+                           contentHash: ContentHash.sha256(text), fetchedAt: date, bytes: bytes)
+    }
+}
+
+extension DocumentReader {
+    /// The quick check worth making before a file is accepted: a PDF must open (not
+    /// encrypted, damaged or truncated). A DOCX's archive was opened when its kind was detected.
+    public static func check(_ bytes: Data, kind: DocumentKind) throws {
+        switch kind {
+        case .pdf: try PDFReader.check(bytes)
+        case .docx, .markdown, .html, .text: break
+        }
+    }
+}
