@@ -348,19 +348,29 @@ async function loadJobs() {
   startPolling();
 }
 
-function processed(progress) {
-  return progress.indexed + progress.unchanged + progress.skipped + progress.failed + progress.removed;
+const isUpload = (job) => job.kind === "upload";
+
+// Pages handled so far; for an upload, files read (a PDF's pages are counted separately).
+function processed(job) {
+  const p = job.progress;
+  return isUpload(job) ? p.fetched : p.indexed + p.unchanged + p.skipped + p.failed + p.removed;
 }
 
-// The pages a job will handle: its limit, or fewer when the site has fewer.
+// The pages a job will handle: its limit, or fewer when the site has fewer; an upload's files.
 function expected(job) {
+  if (isUpload(job)) return Math.max(1, job.max_pages);
   const p = job.progress;
-  return Math.max(1, Math.min(job.max_pages, Math.max(p.discovered, processed(p))));
+  return Math.max(1, Math.min(job.max_pages, Math.max(p.discovered, processed(job))));
 }
 
 function percent(job) {
   if (job.status === "completed") return 100;
-  return Math.min(99, Math.floor((processed(job.progress) / expected(job)) * 100));
+  return Math.min(99, Math.floor((processed(job) / expected(job)) * 100));
+}
+
+// What a job works on: the crawl's start URL, or the uploaded files.
+function jobSubject(job) {
+  return isUpload(job) ? "Upload: " + (job.files || []).join(", ") : job.url;
 }
 
 function seconds(job) {
@@ -390,13 +400,17 @@ function upsertJob(job, prepend = false) {
   entry.badge.textContent = job.status;
   entry.fill.style.width = value + "%";
   entry.meter.setAttribute("aria-valuenow", String(value));
-  const done = Math.min(processed(p), expected(job));
-  entry.meter.setAttribute("aria-valuetext", value + "% — " + done + " of " + expected(job) + " pages");
+  const done = Math.min(processed(job), expected(job));
+  const unit = isUpload(job) ? " files" : " pages";
+  entry.meter.setAttribute("aria-valuetext", value + "% — " + done + " of " + expected(job) + unit);
   const elapsed = seconds(job);
   const rate = elapsed > 0 ? (p.fetched / elapsed).toFixed(1) : "0.0";
-  entry.stats.textContent = done + " of " + expected(job) + " pages done (limit " + job.max_pages + ", " + p.discovered + " discovered) · fetched " + p.fetched +
-    " · indexed " + p.indexed + (p.unchanged ? " · unchanged " + p.unchanged : "") + " · skipped " + p.skipped +
-    " · failed " + p.failed + " · " + p.chunks + " chunks · " + rate + " pages/s · " + duration(elapsed);
+  entry.stats.textContent = isUpload(job)
+    ? done + " of " + expected(job) + " files read · pages indexed " + p.indexed + (p.unchanged ? " · unchanged " + p.unchanged : "") +
+      (p.removed ? " · removed " + p.removed : "") + " · failed " + p.failed + " · " + p.chunks + " chunks · " + duration(elapsed)
+    : done + " of " + expected(job) + " pages done (limit " + job.max_pages + ", " + p.discovered + " discovered) · fetched " + p.fetched +
+      " · indexed " + p.indexed + (p.unchanged ? " · unchanged " + p.unchanged : "") + " · skipped " + p.skipped +
+      " · failed " + p.failed + " · " + p.chunks + " chunks · " + rate + " pages/s · " + duration(elapsed);
   entry.error.textContent = job.error || "";
   entry.error.hidden = !job.error;
   entry.cancel.hidden = !ACTIVE.has(job.status);
@@ -411,7 +425,7 @@ function buildJobCard(job) {
   const cancel = el("button", { className: "quiet", text: "Cancel", attrs: { type: "button" } });
   const fill = el("div");
   const meter = el("div", { className: "meter", attrs: { role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0",
-                                                          "aria-label": "Progress of " + job.url } }, fill);
+                                                          "aria-label": "Progress of " + jobSubject(job) } }, fill);
   const stats = el("p", { className: "job-stats" });
   const error = el("p", { className: "error" });
   const log = el("ul", { className: "job-log" });
@@ -424,8 +438,9 @@ function buildJobCard(job) {
   const clear = el("button", { className: "quiet", text: "Clear", attrs: { type: "button", "aria-label": "Clear this job from the list" } });
   const root = el("li", { className: "job", attrs: { "data-job": job.id } },
     el("div", { className: "job-head" },
-      el("div", {}, el("div", { className: "job-url", text: job.url }),
-         el("div", { className: "muted small", text: "into “" + job.collection + "” · max " + job.max_pages + " pages, depth " + job.max_depth })),
+      el("div", {}, el("div", { className: "job-url", text: jobSubject(job) }),
+         el("div", { className: "muted small", text: "into “" + job.collection + "” · " +
+           (isUpload(job) ? job.max_pages + (job.max_pages === 1 ? " file" : " files") : "max " + job.max_pages + " pages, depth " + job.max_depth) })),
       el("div", { className: "row" }, badge, cancel, clear)),
     meter, stats, error, details);
   const entry = { root, badge, cancel, clear, fill, meter, stats, error, details, log, filter, more, rows: [], job };
@@ -706,6 +721,15 @@ function safeURL(url) {
   }
 }
 
+// An uploaded file's address ("upload:guide.pdf#page=3") as a reader says it ("guide.pdf, page 3").
+function displayURL(url) {
+  const match = /^upload:([^#]*)(?:#page=(\d+))?$/.exec(url || "");
+  if (!match) return url;
+  let name = match[1];
+  try { name = decodeURIComponent(name); } catch { /* shown as stored */ }
+  return match[2] ? name + ", page " + match[2] : name;
+}
+
 // "In context": the passage with its neighbours, its heading path and a link to the page.
 function contextButton(entry, item) {
   if (!item.chunk_id || !entry.collection) return null;
@@ -721,7 +745,8 @@ async function openPassage(collection, chunkID) {
   $("passage-text").replaceChildren();
   try {
     const passage = await api("GET", "/collections/" + encodeURIComponent(collection) + "/chunks/" + chunkID + "?around=2");
-    $("passage-title").textContent = passage.title || passage.url;
+    $("passage-title").textContent = passage.title || displayURL(passage.url);
+    if (passage.url.startsWith("upload:")) $("passage-title").textContent += " — " + displayURL(passage.url);
     const target = passage.chunks.find((part) => part.target) || passage.chunks[0];
     $("passage-heading").textContent = sectionOf({ title: passage.title, heading: target ? target.heading : "" });
     const href = safeURL(passage.url);
@@ -761,7 +786,7 @@ function renderCitations(entry) {
       el("div", {}, el("span", { className: "num", text: "[" + citation.n + "]" }), link, contextButton(entry, citation)),
       sectionOf(citation) ? el("p", { className: "heading", text: sectionOf(citation) }) : null,
       el("p", { className: "snippet" }, highlighted(citation.snippet, entry.question)),
-      el("div", { className: "url", text: citation.url + " · score " + Number(citation.score).toFixed(2) }));
+      el("div", { className: "url", text: displayURL(citation.url) + " · score " + Number(citation.score).toFixed(2) }));
   });
   $("citations").replaceChildren(...cards);
 }
@@ -770,7 +795,8 @@ function renderCitations(entry) {
 function renderSources(entry) {
   const items = (entry.sources || []).map((source) => {
     const href = safeURL(source.url);
-    const title = source.title || source.url;
+    const upload = String(source.url).startsWith("upload:");
+    const title = upload ? (source.title ? source.title + " (" + displayURL(source.url) + ")" : displayURL(source.url)) : source.title || source.url;
     const link = href ? el("a", { text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } }) : el("span", { text: title });
     return el("li", { className: "source" }, link,
       sectionOf(source) ? el("span", { className: "heading", text: " — " + sectionOf(source) }) : null, contextButton(entry, source),

@@ -67,6 +67,25 @@ extension OpenAPIDocument {
                 parameters: [pathParameter("name")],
                 success: ("202", "Jobs queued", jsonContent(object(["job_ids": array(string)], required: ["job_ids"]))),
                 errors: [404: "No such collection of this user", 409: "The collection has no source yet", 503: "The embedding model is not loaded"])),
+            ("/collections/{name}/documents", "post", Operation(
+                summary: "Upload documents into a collection (PDF, DOCX, Markdown, HTML, text; type decided by content): "
+                    + "the readable files are queued as one job, each file is accepted or rejected with its reason",
+                parameters: [pathParameter("name")],
+                body: ["multipart/form-data": ["schema": object(["files": array(["type": "string", "contentMediaType": "application/octet-stream"])],
+                                                                required: ["files"])]],
+                success: ("202", "Queued (PDF pages are cited as upload:file.pdf#page=N, other files as upload:name)",
+                          jsonContent(object([
+                              "job_id": string, "status": string,
+                              "files": array(object([
+                                  "name": string, "type": strings(["pdf", "docx", "markdown", "html", "text"]), "bytes": integer,
+                                  "status": strings(["accepted", "rejected"]),
+                                  "error": object(["code": string, "message": string], required: ["code", "message"]),
+                              ], required: ["name", "bytes", "status"])),
+                          ], required: ["job_id", "status", "files"]))),
+                errors: [400: "A malformed multipart body", 413: "The request is over NEX_MAX_UPLOAD_TOTAL",
+                         415: "Not multipart/form-data",
+                         422: "No file parts, more than 20, a bad collection name, or no file that can be read (each reason given)",
+                         503: "The embedding model is not loaded"])),
             ("/collections/{name}/chunks/{id}", "get", Operation(
                 summary: "A passage (a citation's or source's chunk_id) in its page's context: the chunk with its neighbours",
                 parameters: [pathParameter("name"), pathParameter("id"), queryParameter("around", integer(0...5, default: 1))],

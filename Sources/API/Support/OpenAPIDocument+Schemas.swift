@@ -96,8 +96,11 @@ extension OpenAPIDocument {
                 "collection": string, "url": string, "progress": progress,
                 "created_at": dateTime, "started_at": dateTime, "finished_at": dateTime,
                 "error": ["type": "string", "description": "Why the job failed (connection, DNS, TLS, HTTP status, robots.txt unreachable…)"],
-                "attempts": integer, "max_pages": integer, "max_depth": integer,
-            ], required: ["id", "status", "collection", "url", "progress", "created_at", "attempts", "max_pages", "max_depth"]),
+                "attempts": integer, "max_pages": ["type": "integer", "description": "The page limit of a crawl; an upload's number of files"],
+                "max_depth": integer,
+                "kind": ["type": "string", "enum": ["ingest", "upload"], "description": "A crawl, or uploaded files (url is then empty)"],
+                "files": array(string),
+            ], required: ["id", "status", "collection", "url", "progress", "created_at", "attempts", "max_pages", "max_depth", "kind"]),
             "JobPages": object([
                 "pages": array(object([
                     "url": string, "status": strings(["fetched", "unchanged", "skipped", "failed", "removed"]), "reason": string,
