@@ -68,14 +68,12 @@ struct AskCommand: AsyncParsableCommand {
         print(result.answer.text)
         if !result.answer.citations.isEmpty { print("") }
         for citation in result.answer.citations {
-            let heading = citation.heading.isEmpty ? "" : " › \(citation.heading)"
-            print("[\(citation.n)] \(citation.title)\(heading)\n    \(citation.url)")
+            print("[\(citation.n)] \(Self.label(title: citation.title, heading: citation.heading))\n    \(citation.url)")
         }
         if !result.sources.isEmpty {
             print(result.answer.answerable ? "\nSources:" : "\nClosest pages:")
             for source in result.sources {
-                let heading = source.heading.isEmpty ? "" : " › \(source.heading)"
-                print("  \(source.rank). \(source.title)\(heading)\n     \(source.url)")
+                print("  \(source.rank). \(Self.label(title: source.title, heading: source.heading))\n     \(source.url)")
             }
         }
         if let reason = result.fallbackReason { print("\n(extractive answer: \(reason))") }
@@ -95,6 +93,13 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     /// The exit status when the pages do not answer the question (scripts can tell it from a failure).
+    /// "Title › Section", without the title a heading path often starts with.
+    static func label(title: String, heading: String) -> String {
+        var parts = heading.components(separatedBy: " › ").filter { !$0.isEmpty }
+        while parts.first == title { parts.removeFirst() }
+        return ([title] + parts).joined(separator: " › ")
+    }
+
     static let notFound: Int32 = 3
 }
 

@@ -74,77 +74,12 @@ struct IngestCommand: AsyncParsableCommand {
         let schedule = try await services.database.sources(collectionID: collectionID).first { $0.url == parameters.url }?.refreshEvery
         try await services.database.recordSource(collectionID: collectionID, url: parameters.url, params: parameters.json(),
                                                  refreshEvery: schedule, jobID: job.id, at: Date())
-        let worker = "cli/\(getpid())"
-        try await services.database.startJob(id: job.id, worker: worker)
         let progress = ProgressTracker(jobID: job.id)
         let pipeline = IngestPipeline(environment: try services.ingestEnvironment(logger: commandLogger()),
                                       collectionID: collectionID, parameters: parameters, progress: progress)
-        let display = ProgressDisplay(maxPages: parameters.maxPages)
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(display.isTerminal ? 200 : 2000))
-                display.show(progress.snapshot, elapsed: Date().timeIntervalSince(progress.startedAt))
-                try? await services.database.appendJobPages(progress.drainLog())
-                try? await services.database.heartbeat(jobID: job.id, worker: worker, progress: progress.snapshot)
-            }
-        }
-        var failure: (any Error)?
-        do {
-            try await pipeline.run()
-        } catch {
-            failure = error
-        }
-        ticker.cancel()
-        await ticker.value   // no progress line may come after the final one
-        try await services.database.appendJobPages(progress.drainLog())
-        let final = progress.snapshot
-        display.finish(final, elapsed: Date().timeIntervalSince(progress.startedAt))
-        if let failure {
-            try await services.database.finishJob(id: job.id, status: "failed", error: "\(failure)", progress: final)
-            throw CLIError("ingest failed: \(failure)")
-        }
-        try await services.indexes.repair(collectionID: collectionID)
-        try await services.database.finishJob(id: job.id, status: "completed", error: nil, progress: final)
+        let final = try await LocalJob(services: services, job: job, collectionID: collectionID, progress: progress)
+            .run(display: ProgressDisplay(maxPages: parameters.maxPages)) { try await pipeline.run() }
         print("job \(job.id): \(final.indexed) pages indexed, \(final.unchanged) unchanged, \(final.skipped) skipped, "
               + "\(final.failed) failed, \(final.removed) removed; \(final.chunks) chunks embedded into \"\(collection)\"")
-    }
-}
-
-/// A one-line progress bar on a terminal, periodic plain lines otherwise.
-final class ProgressDisplay: @unchecked Sendable {
-    let maxPages: Int
-    let isTerminal = isatty(STDOUT_FILENO) == 1
-
-    init(maxPages: Int) {
-        self.maxPages = maxPages
-    }
-
-    func line(_ p: JobProgress, elapsed: Double) -> String {
-        // Pages skipped past the limit count as handled but not against it: never "369/30".
-        let total = max(1, min(maxPages, max(p.discovered, p.indexed + p.unchanged + p.skipped + p.failed + p.removed)))
-        let done = min(total, p.indexed + p.unchanged + p.skipped + p.failed + p.removed)
-        let rate = elapsed > 0 ? Double(p.fetched) / elapsed : 0
-        let remaining = rate > 0 ? Double(max(0, total - done)) / rate : 0
-        let width = 24
-        let filled = min(width, width * done / total)
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        return String(format: "[%@] %d/%d pages · %d chunks · %.1f pages/s · ETA %.0fs", bar, done, total, p.chunks, rate, remaining)
-    }
-
-    /// On a terminal the line is redrawn in place; elsewhere (a log file, CI) each is a new
-    /// line, written at once (standard output to a pipe is otherwise held until exit).
-    func show(_ progress: JobProgress, elapsed: Double) {
-        let text = line(progress, elapsed: elapsed)
-        emit(isTerminal ? "\r\u{1B}[K" + text : text + "\n")
-    }
-
-    func finish(_ progress: JobProgress, elapsed: Double) {
-        show(progress, elapsed: elapsed)
-        if isTerminal { emit("\n") }
-    }
-
-    private func emit(_ text: String) {
-        fflush(nil)   // every output stream: print's buffered lines first
-        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

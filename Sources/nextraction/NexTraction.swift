@@ -19,7 +19,7 @@ struct NexTraction: AsyncParsableCommand {
             + "and point it at a site. Every option can also be set through the NEX_* environment variables listed in README.md. "
             + "Exit codes: 0 done, 1 failed, 3 `ask` found no answer in the pages, 64 invalid arguments.",
         version: version,
-        subcommands: [ServeCommand.self, HealthcheckCommand.self, UserCommand.self, KeyCommand.self, IngestCommand.self, AskCommand.self, PlanCommand.self, ProvidersCommand.self, IndexCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, EmbedCommand.self, EvalCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, HealthcheckCommand.self, UserCommand.self, KeyCommand.self, IngestCommand.self, UploadCommand.self, AskCommand.self, PlanCommand.self, ProvidersCommand.self, IndexCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, EmbedCommand.self, EvalCommand.self, BenchCommand.self]
     )
 
     static func main() async {

@@ -71,4 +71,28 @@ struct CommandLineTests {
         let collection = try #require(try database.collection(userID: owner, name: "garden")?.id)
         #expect(try database.sources(collectionID: collection).map(\.url) == [site.baseURL + "/"])
     }
+
+    @Test("upload: unreadable files are named on stderr and left out, the others go in once; ask cites the file without repeating its title")
+    func upload() throws {
+        let data = try TemporaryDirectory(prefix: "cli-upload")
+        #expect(try runCLI(["user", "create", "--email", "files@example.com", "--data-dir", data.path], stdin: "a password 1\n").status == 0)
+        let image = data.appending("photo.md")
+        try Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 1]).write(to: URL(fileURLWithPath: image))
+        let notes = DocumentFixtures.directory.appendingPathComponent("pump-notes.md").path
+        let first = try runCLI(["upload", notes, image, data.appending("missing.pdf"), "--collection", "plant", "--data-dir", data.path],
+                               environment: Self.environment)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("photo.md: binary content of an unsupported type"), "\(first.output)")
+        #expect(first.output.contains("missing.pdf: no such file"), "\(first.output)")
+        #expect(first.output.contains("1 of 1 files read, 1 pages indexed"), "\(first.output)")
+        let again = try runCLI(["upload", notes, "--collection", "plant", "--data-dir", data.path], environment: Self.environment)
+        #expect(again.output.contains("0 pages indexed, 1 unchanged") && again.output.contains("0 chunks embedded"), "\(again.output)")
+        let none = try runCLI(["upload", image, "--collection", "plant", "--data-dir", data.path], environment: Self.environment)
+        #expect(none.status != 0 && none.output.contains("no file could be read"), "\(none.output)")
+        let asked = try runCLI(["ask", "What is the flow rate of pump B?", "--collection", "plant", "--data-dir", data.path],
+                               environment: Self.environment)
+        #expect(asked.status == 0 && asked.output.contains("310 litres per second"), "\(asked.output)")
+        #expect(asked.output.contains("[1] Tidewater Pump Station Notes › Tidewater Pump Station › Pump ratings\n    upload:pump-notes.md"),
+                "\(asked.output)")
+    }
 }
