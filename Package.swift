@@ -166,7 +166,11 @@ let package = Package(
         // libFuzzer targets for the parsers that read untrusted bytes (`make fuzz`). Built
         // normally it replays the seed corpus in Tests/Fuzz/corpus; built with
         // `-sanitize=fuzzer,address -DFUZZING` it is the fuzzer.
-        .executableTarget(name: "NexFuzz", dependencies: ["Crawler", "HTTPKit", "TextKit", "PlanFormat"], swiftSettings: strict),
+        .executableTarget(
+            name: "NexFuzz",
+            dependencies: ["Crawler", "HTTPKit", "TextKit", "PlanFormat", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
 
         // Test helpers shared by the test targets (spawned server processes, temp dirs).
         .target(

@@ -4,12 +4,13 @@ import Foundation
 import HTTPKit
 import PlanFormat
 import TextKit
+import ZIPFoundation
 
 /// The parsers that read bytes from the network or from users, one fuzz target each. A target
 /// must never crash, hang or read out of bounds, whatever the input; what it returns is not
 /// checked here (the unit tests do that).
 enum FuzzTarget: String, CaseIterable {
-    case html, robots, sitemap, sitemapGzip = "sitemap-gzip", url, chunker, tokenizer, plan, multipart
+    case html, robots, sitemap, sitemapGzip = "sitemap-gzip", url, chunker, tokenizer, plan, multipart, markdown, docx, document
 
     func run(_ data: Data) {
         switch self {
@@ -46,7 +47,18 @@ enum FuzzTarget: String, CaseIterable {
             // The first line is the Content-Type, the rest the body.
             let newline = data.firstIndex(of: 0x0A) ?? data.endIndex
             let contentType = String(decoding: data[data.startIndex..<newline], as: UTF8.self)
-            _ = Multipart.firstPart(Data(data[min(newline + 1, data.endIndex)...]), contentType: contentType)
+            _ = try? Multipart.parts(Data(data[min(newline + 1, data.endIndex)...]), contentType: contentType)
+        case .markdown:
+            _ = try? DocumentReader.read(data, name: "fuzz.md", kind: .markdown)
+        case .docx:
+            // The input is word/document.xml of a real Word package (the ZIP around it is built
+            // here, so mutations land in the XML the reader walks).
+            if let package = Self.wordPackage(documentXML: data) { _ = try? DocumentReader.read(package, name: "fuzz.docx", kind: .docx) }
+        case .document:
+            // Any bytes as an upload: type detection, then the reader it picks (PDFs go to poppler).
+            if let kind = try? DocumentKind.detect(name: "upload", mediaType: nil, bytes: data) {
+                _ = try? DocumentReader.read(data, name: "upload", kind: kind)
+            }
         }
     }
 
@@ -73,6 +85,15 @@ enum FuzzTarget: String, CaseIterable {
             }
             return TextBlock(.paragraph, content)
         }
+    }
+
+    /// A .docx holding `documentXML` as its main part (stored, not compressed).
+    static func wordPackage(documentXML: Data) -> Data? {
+        guard let archive = try? Archive(accessMode: .create) else { return nil }
+        let added: ()? = try? archive.addEntry(with: "word/document.xml", type: .file, uncompressedSize: Int64(documentXML.count)) { position, size in
+            documentXML.subdata(in: Int(position)..<Int(position) + size)
+        }
+        return added == nil ? nil : archive.data
     }
 
     /// gzip (RFC 1952) of `data` with zlib.

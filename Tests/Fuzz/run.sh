@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(html robots sitemap sitemap-gzip url chunker tokenizer plan multipart)
+[ ${#targets[@]} -gt 0 ] || targets=(html robots sitemap sitemap-gzip url chunker tokenizer plan multipart markdown docx document)
 
 # Debug configuration (bounds and overflow checks stay on) optimised with -O, so the fuzzer
 # gets through more inputs.
