@@ -225,7 +225,8 @@ function renderCollections() {
       el("td", { className: "num", text: String(collection.chunks) }),
       el("td", { className: "sources-cell" }, ...sources.map((source) => el("div", { className: "small" },
         el("span", { className: "u", text: source.url }),
-        el("span", { className: "muted", text: " · " + syncLine(source) })))),
+        el("span", { className: "muted", text: " · " + syncLine(source) }))),
+        ...(collection.files || []).map((file) => uploadedFileLine(collection.name, file))),
       el("td", { text: new Date(collection.created_at).toLocaleDateString() }),
       el("td", { className: "actions" }, resync, remove));
   });
@@ -246,6 +247,25 @@ function renderCollections() {
   $("ask-empty").hidden = state.collections.length > 0;
   $("ask-collection-field").hidden = state.collections.length === 0;
   $("collection-names").replaceChildren(...state.collections.map((c) => el("option", { attrs: { value: c.name } })));
+}
+
+// An uploaded file in the collections table, with a button that removes it (after a confirmation).
+function uploadedFileLine(collection, file) {
+  const remove = el("button", { className: "quiet small-button", text: "Remove", attrs: { type: "button", "aria-label": "Remove " + file.name } });
+  remove.addEventListener("click", () => confirmAction({
+    title: "Remove file?",
+    text: "“" + file.name + "” (" + file.pages + (file.pages === 1 ? " page" : " pages") + ") will no longer be searched or cited in “" + collection + "”.",
+    ok: "Remove",
+  }, async () => {
+    try {
+      await api("DELETE", "/collections/" + encodeURIComponent(collection) + "/files/" + encodeURIComponent(file.name));
+    } catch (error) {
+      showError("collections-error", error);
+    }
+    await loadCollections();
+  }));
+  return el("div", { className: "small file-line" }, el("span", { className: "u", text: file.name }),
+    el("span", { className: "muted", text: " · uploaded, " + file.pages + (file.pages === 1 ? " page" : " pages") + " " }), remove);
 }
 
 // Asks in the modal dialog; runs `action` when confirmed.

@@ -98,6 +98,14 @@ struct UploadTests {
                     && second.value("progress.unchanged") as? Int == 3, "\(second.text)")
             let log = try await alice.get("/jobs/\(try #require(job.string("id")))/pages")
             #expect(log.status == 200 && (log.json?["total"] as? Int ?? 0) >= 5, "\(log.text)")
+
+            // The collection lists its files; removing one removes all its pages from the answers.
+            let listed = try #require((try await alice.get("/collections")).jsonArray?.first?["files"] as? [[String: Any]])
+            #expect(listed.map { "\($0["name"] ?? "")/\($0["pages"] ?? "")" } == ["ferry.txt/1", "handbook.docx/1", "harbor-manual.pdf/2", "pump-notes.md/1"])
+            #expect(try await alice.request("DELETE", "/collections/manuals/files/harbor-manual.pdf").status == 204)
+            #expect(try await alice.request("DELETE", "/collections/manuals/files/harbor-manual.pdf").status == 404)
+            let gone = try await alice.post("/ask", json: ["question": questions[0].0, "collection": "manuals"])
+            #expect(!gone.text.contains("harbor-manual.pdf") && !(gone.string("answer") ?? "").contains("nine seconds"), "\(gone.text)")
         }
     }
 

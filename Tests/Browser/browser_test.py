@@ -448,6 +448,17 @@ def run(b, args):
         fail("an uploaded file has no original page to link to")
     step("screenshots: " + b.viewport_screenshot("upload-passage-1280x800", 1280, 800, mobile=False))
     d.find_element(By.ID, "passage-close").click()
+    b.wait(lambda d: d.find_element(By.ID, "passage").get_attribute("open") is None, 5, "the panel to close")
+
+    step("collections list the uploaded file; Remove takes it out after a confirmation")
+    d.find_element(By.ID, "tab-collections").click()
+    b.wait(lambda d: any("pump-notes.md · uploaded, 1 page" in line.text for line in d.find_elements(By.CSS_SELECTOR, "#collections .file-line")),
+           10, "the uploaded file in the collections table")
+    step("screenshots: " + b.viewport_screenshot("collections-files-1280x800", 1280, 800, mobile=False))
+    d.find_element(By.CSS_SELECTOR, "#collections .file-line button").click()
+    b.wait(lambda d: d.find_element(By.ID, "confirm").get_attribute("open") is not None, 5, "the confirmation dialog")
+    d.find_element(By.ID, "confirm-ok").click()
+    b.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "#collections .file-line"), 10, "the file to be removed")
 
     step("API keys: create one, shown once, works as a Bearer token; revoke it with confirmation")
     d.find_element(By.ID, "tab-keys").click()

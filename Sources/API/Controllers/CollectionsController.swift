@@ -15,10 +15,27 @@ struct CollectionsController {
         var chunks: Int
         var createdAt: Date
         var sources: [SourceView]
+        /// Uploaded files, by name, with the pages stored from each.
+        var files: [FileView]
         enum CodingKeys: String, CodingKey {
-            case name, documents, chunks, sources
+            case name, documents, chunks, sources, files
             case createdAt = "created_at"
         }
+    }
+
+    struct FileView: Encodable, Equatable {
+        var name: String
+        var pages: Int
+    }
+
+    /// The uploaded files among a collection's stored addresses (`upload:name`, `upload:name#page=N`).
+    static func uploadedFiles(_ urls: [String]) -> [FileView] {
+        var pages: [String: Int] = [:]
+        for url in urls where url.hasPrefix("upload:") {
+            let encoded = url.dropFirst("upload:".count).prefix { $0 != "#" }
+            pages[String(encoded).removingPercentEncoding ?? String(encoded), default: 0] += 1
+        }
+        return pages.map { FileView(name: $0.key, pages: $0.value) }.sorted { $0.name < $1.name }
     }
 
     /// Where a collection's pages come from and when it is re-synced.
@@ -48,6 +65,25 @@ struct CollectionsController {
         routes.write.delete("collections/:name", use: delete)
         routes.read.get("collections/:name/chunks/:id", use: passage)
         routes.write.post("collections/:name/sync", use: sync)
+        routes.write.delete("collections/:name/files/:file", use: removeFile)
+    }
+
+    /// Removes an uploaded file (all its pages) from the collection and its index.
+    @Sendable func removeFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let name = try context.parameters.decoded("name")
+        let file = try context.parameters.decoded("file")
+        guard let collection = try await dependencies.database.collection(userID: user.id, name: name), let id = collection.id else {
+            throw APIError.notFound("collection \(name) not found")
+        }
+        let address = UploadParameters.address(of: file)
+        let urls = try await dependencies.database.documentURLs(collectionID: id).filter { $0 == address || $0.hasPrefix(address + "#") }
+        guard !urls.isEmpty else { throw APIError.notFound("no uploaded file \(file) in collection \(name)") }
+        for url in urls { _ = try await dependencies.database.deleteDocument(collectionID: id, url: url) }
+        // Searches on this server stop finding it now; other servers follow the change log.
+        try await dependencies.indexes.catchUp(collectionID: id)
+        context.logger.info("uploaded file removed", metadata: ["collection_id": "\(id)", "pages": "\(urls.count)"])
+        return Response(status: .noContent)
     }
 
     /// Re-syncs every source of the collection now (incrementally: unchanged pages are not
@@ -116,9 +152,13 @@ struct CollectionsController {
         for summary in summaries {
             let id = try await dependencies.database.collection(userID: user.id, name: summary.name)?.id
             var sources: [CollectionSource] = []
-            if let id { sources = try await dependencies.database.sources(collectionID: id) }
+            var files: [FileView] = []
+            if let id {
+                sources = try await dependencies.database.sources(collectionID: id)
+                files = Self.uploadedFiles(try await dependencies.database.documentURLs(collectionID: id))
+            }
             views.append(CollectionView(name: summary.name, documents: summary.documents, chunks: summary.chunks, createdAt: summary.createdAt,
-                                        sources: sources.map(SourceView.init)))
+                                        sources: sources.map(SourceView.init), files: files))
         }
         return try .json(views)
     }

@@ -86,6 +86,10 @@ extension OpenAPIDocument {
                          415: "Not multipart/form-data",
                          422: "No file parts, more than 20, a bad collection name, or no file that can be read (each reason given)",
                          503: "The embedding model is not loaded"])),
+            ("/collections/{name}/files/{file}", "delete", Operation(
+                summary: "Remove an uploaded file (all its pages) from the collection and its index (the name percent-encoded)",
+                parameters: [pathParameter("name"), pathParameter("file")], success: ("204", "Removed", nil),
+                errors: [404: "No such collection of this user, or no uploaded file of that name in it"])),
             ("/collections/{name}/chunks/{id}", "get", Operation(
                 summary: "A passage (a citation's or source's chunk_id) in its page's context: the chunk with its neighbours",
                 parameters: [pathParameter("name"), pathParameter("id"), queryParameter("around", integer(0...5, default: 1))],

@@ -110,8 +110,9 @@ extension OpenAPIDocument {
             ], required: ["pages", "total", "offset", "limit"]),
             "Collection": object(["name": string, "documents": integer, "chunks": integer, "created_at": dateTime,
                                   "sources": array(object(["url": string, "refresh_every": number, "last_sync_at": dateTime,
-                                                           "next_sync_at": dateTime, "last_job_id": string], required: ["url"]))],
-                                 required: ["name", "documents", "chunks", "created_at", "sources"]),
+                                                           "next_sync_at": dateTime, "last_job_id": string], required: ["url"])),
+                                  "files": array(object(["name": string, "pages": integer], required: ["name", "pages"]))],
+                                 required: ["name", "documents", "chunks", "created_at", "sources", "files"]),
             "AskRequest": object([
                 "question": ["type": "string", "minLength": 1, "maxLength": 2000],
                 "collection": ["type": "string", "default": "default"],
