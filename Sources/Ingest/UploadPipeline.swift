@@ -41,6 +41,18 @@ public struct UploadParameters: Codable, Sendable, Equatable {
         return "upload:" + (name.addingPercentEncoding(withAllowedCharacters: allowed) ?? "file")
     }
 
+    /// What an uploaded file is, or why it is refused (as a `DocumentError` for the uploader):
+    /// over `maxBytes`, of a type we do not read (decided by content), or a PDF that does not
+    /// open (encrypted, damaged, truncated).
+    public static func inspect(_ bytes: Data, name: String, mediaType: String?, maxBytes: Int) throws -> DocumentKind {
+        guard bytes.count <= maxBytes else {
+            throw DocumentError(.tooLarge, "the file is \(bytes.count) bytes; the limit per file is \(maxBytes) bytes (NEX_MAX_UPLOAD)")
+        }
+        let kind = try DocumentKind.detect(name: name, mediaType: mediaType, bytes: bytes)
+        try DocumentReader.check(bytes, kind: kind)
+        return kind
+    }
+
     /// An uploaded file's name made safe to keep: its last path component, without control
     /// characters, at most 200 characters.
     public static func cleanName(_ raw: String) -> String {

@@ -47,12 +47,8 @@ struct UploadCommand: AsyncParsableCommand {
             let name = UploadParameters.cleanName(path)
             do {
                 guard let bytes = FileManager.default.contents(atPath: path) else { throw DocumentError(.empty, "no such file, or it cannot be read") }
-                guard bytes.count <= services.config.maxUploadBytes else {
-                    throw DocumentError(.tooLarge, "\(bytes.count) bytes, over the limit of \(services.config.maxUploadBytes) (NEX_MAX_UPLOAD)")
-                }
                 guard !accepted.contains(where: { $0.name == name }) else { throw DocumentError(.unsupportedType, "a second file named \(name)") }
-                let kind = try DocumentKind.detect(name: name, mediaType: nil, bytes: bytes)
-                try DocumentReader.check(bytes, kind: kind)
+                let kind = try UploadParameters.inspect(bytes, name: name, mediaType: nil, maxBytes: services.config.maxUploadBytes)
                 accepted.append(UploadedFile(name: name, kind: kind.rawValue, bytes: bytes))
             } catch let error as DocumentError {
                 printError("\(path): \(error.message)")

@@ -73,7 +73,8 @@ struct DocumentsController {
                 guard names.insert(name).inserted else {
                     throw DocumentError(.unsupportedType, "the same file name appears twice in this upload")
                 }
-                let kind = try inspect(part.body, name: name, mediaType: part.contentType)
+                let kind = try UploadParameters.inspect(part.body, name: name, mediaType: part.contentType,
+                                                        maxBytes: dependencies.config.maxUploadBytes)
                 accepted.append(UploadedFile(name: name, kind: kind.rawValue, bytes: part.body))
                 views.append(FileView(name: name, type: kind.rawValue, bytes: part.body.count, status: "accepted"))
             } catch let error as DocumentError {
@@ -122,17 +123,5 @@ struct DocumentsController {
         } catch let error as Multipart.ParseError {
             throw APIError.badRequest(error.description, code: "malformed_multipart")
         }
-    }
-
-    /// What the file is, or why it is refused: over the size limit, of a type we do not read
-    /// (decided by content), or a PDF that does not open (encrypted, damaged, truncated).
-    func inspect(_ bytes: Data, name: String, mediaType: String?) throws -> DocumentKind {
-        let limit = dependencies.config.maxUploadBytes
-        guard bytes.count <= limit else {
-            throw DocumentError(.tooLarge, "the file is \(bytes.count) bytes; the limit per file is \(limit) bytes (NEX_MAX_UPLOAD)")
-        }
-        let kind = try DocumentKind.detect(name: name, mediaType: mediaType, bytes: bytes)
-        try DocumentReader.check(bytes, kind: kind)
-        return kind
     }
 }
