@@ -1,4 +1,4 @@
-// Document uploads in the Ingest view: files dropped on the zone (or chosen) are sent as one
+// Loaded after app.js. Document uploads in the Ingest view: files dropped on the zone (or chosen) are sent as one
 // multipart request; each file's outcome is listed, and the job joins the job list.
 "use strict";
 
@@ -42,19 +42,5 @@ async function uploadDocuments(files) {
   }
 }
 
-docDropzone.addEventListener("click", () => $("doc-file").click());
-docDropzone.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" || event.key === " ") { event.preventDefault(); $("doc-file").click(); }
-});
-docDropzone.addEventListener("dragover", (event) => { event.preventDefault(); docDropzone.classList.add("over"); });
-docDropzone.addEventListener("dragleave", () => docDropzone.classList.remove("over"));
-docDropzone.addEventListener("drop", (event) => {
-  event.preventDefault();
-  docDropzone.classList.remove("over");
-  uploadDocuments([...event.dataTransfer.files]);
-});
-$("doc-file").addEventListener("change", (event) => {
-  uploadDocuments([...event.target.files]);
-  event.target.value = "";
-});
+dropTarget(docDropzone, $("doc-file"), uploadDocuments);
 $("upload-form").addEventListener("submit", (event) => event.preventDefault());

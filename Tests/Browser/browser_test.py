@@ -15,139 +15,16 @@ dropped on the upload zone is answered with its file and heading; log out
 revokes the token. Any error in the browser console fails the run (except the one 401 the
 wrong-password step provokes on purpose).
 """
-import argparse, json, os, re, sys, time, urllib.error, urllib.request
+import argparse, json, os, re
 
-from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+from browser_support import Browser, ask, fail, http, step, wait_job
+from browser_uploads import upload_steps
 
 EMAIL = "browser@example.com"
 PASSWORD = "correct horse battery"
-
-
-def step(message):
-    print(f"[browser] {message}", flush=True)
-
-
-def fail(message):
-    print(f"[browser] FAILED: {message}", flush=True)
-    sys.exit(1)
-
-
-class Browser:
-    def __init__(self, base, shots):
-        self.base, self.shots = base, shots
-        options = webdriver.ChromeOptions()
-        options.binary_location = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                         "--window-size=1280,800", "--force-device-scale-factor=1", "--lang=en-US"):
-            options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-        self.driver = webdriver.Chrome(service=service, options=options)
-        self.driver.set_page_load_timeout(120)
-        self.console = []
-
-    def wait(self, condition, timeout=20, message="condition"):
-        # Every wait polls a condition; the timeout only bounds a failure. A loaded CI machine
-        # (or the rest of the suite running beside this test) can take far longer than the
-        # typical figure a call site names, so none waits less than two minutes.
-        timeout = max(timeout, 120)
-        try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.2,
-                                 ignored_exceptions=[StaleElementReferenceException]).until(condition)
-        except TimeoutException:
-            self.screenshot("failure")
-            fail(f"timed out waiting for {message}")
-
-    def visible(self, element_id, timeout=20):
-        return self.wait(EC.visibility_of_element_located((By.ID, element_id)), timeout, f"#{element_id} to be visible")
-
-    def find(self, css):
-        return self.driver.find_element(By.CSS_SELECTOR, css)
-
-    def type(self, element_id, text):
-        field = self.driver.find_element(By.ID, element_id)
-        field.clear()
-        field.send_keys(text)
-
-    def screenshot(self, name):
-        os.makedirs(self.shots, exist_ok=True)
-        path = os.path.join(self.shots, f"{name}.png")
-        self.driver.save_screenshot(path)
-        return path
-
-    def set_viewport(self, width, height, mobile):
-        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-
-    def viewport_screenshot(self, name, width, height, mobile):
-        """A screenshot of exactly width x height CSS pixels, scrolled to the top of the page."""
-        self.set_viewport(width, height, mobile)
-        self.driver.execute_script("window.scrollTo(0, 0)")
-        return self.screenshot(name)
-
-    def section_screenshot(self, name, width, height, mobile, element_id):
-        """A width x height screenshot scrolled to the top of one section of the page."""
-        self.set_viewport(width, height, mobile)
-        self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView({ block: 'start' })", element_id)
-        return self.screenshot(name)
-
-    def drain_console(self):
-        entries = self.driver.get_log("browser")
-        self.console.extend(entries)
-        return entries
-
-    def severe(self, entries):
-        return [e for e in entries if e.get("level") == "SEVERE"]
-
-    def no_alert(self):
-        try:
-            alert = self.driver.switch_to.alert
-            text = alert.text
-            alert.dismiss()
-            fail(f"a JavaScript alert ran: {text!r}")
-        except NoAlertPresentException:
-            pass
-
-
-def http(method, url, token):
-    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def wait_job(b, url_suffix, timeout):
-    """Waits for the job card of `url_suffix` to show completed with the bar at 100 %."""
-    def done(driver):
-        for card in driver.find_elements(By.CSS_SELECTOR, "#jobs .job"):
-            url = card.find_element(By.CSS_SELECTOR, ".job-url").text
-            if url.endswith(url_suffix):
-                status = card.get_attribute("data-status")
-                if status in ("failed", "cancelled"):
-                    fail(f"the job for {url} ended {status}: {card.text}")
-                meter = card.find_element(By.CSS_SELECTOR, "[role=progressbar]")
-                if status == "completed" and meter.get_attribute("aria-valuenow") == "100":
-                    return card
-        return False
-    return b.wait(done, timeout, f"the ingest of {url_suffix} to complete")
-
-
-def ask(b, question):
-    before = len(b.driver.find_elements(By.CSS_SELECTOR, "#history li"))
-    field = b.driver.find_element(By.ID, "ask-question")
-    field.clear()
-    field.send_keys(question)
-    field.send_keys(Keys.ENTER)   # Enter sends
-    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history li")) == before + 1, 30, f"an answer to {question!r}")
-    b.wait(lambda d: d.find_element(By.ID, "answer").get_attribute("aria-busy") == "false", 10, "the answer to finish")
 
 
 def main():
@@ -333,7 +210,7 @@ def run(b, args):
     if d.find_elements(By.CSS_SELECTOR, "#answer script, #answer img, #history script"):
         fail("markup from the hostile page became elements")
     scripts = d.execute_script("return Array.from(document.scripts, (s) => new URL(s.src).pathname)")
-    if scripts != ["/dom.js", "/app.js", "/upload.js"]:
+    if scripts != ["/dom.js", "/app.js", "/upload.js", "/plans.js", "/keys.js"]:
         fail(f"a script element was added to the page: {scripts}")
     b.no_alert()
 
@@ -409,56 +286,7 @@ def run(b, args):
     d.find_element(By.ID, "confirm-ok").click()
     b.visible("collections-empty", 10)
 
-    step("upload: a Markdown file dropped on the zone goes in as a job and is answered, cited by file and heading")
-    d.find_element(By.ID, "tab-ingest").click()
-    b.type("upload-collection", "manuals")
-    document = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "documents", "pump-notes.md")
-    # Selenium cannot drag a file from the desktop: a detached file input holds it, and a real
-    # DataTransfer carries it in dragover + drop events to the zone (the page's drop handler runs).
-    holder = d.execute_script("const input = document.createElement('input'); input.type = 'file'; input.id = 'drag-source';"
-                              "input.style.display = 'none'; document.body.append(input); return input;")
-    holder.send_keys(os.path.abspath(document))
-    d.execute_script("""
-        const [zone, input] = arguments;
-        const transfer = new DataTransfer();
-        for (const file of input.files) transfer.items.add(file);
-        for (const type of ['dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
-        input.remove();
-    """, d.find_element(By.ID, "doc-dropzone"), holder)
-    b.wait(lambda d: "pump-notes.md — markdown" in d.find_element(By.ID, "upload-files").text, 30, "the file to be accepted")
-    card = wait_job(b, "pump-notes.md", 300)
-    if "1 of 1 files read" not in card.find_element(By.CSS_SELECTOR, ".job-stats").text:
-        fail(f"the upload's progress does not count files: {card.text}")
-    step("screenshots: " + b.section_screenshot("upload-1280x800", 1280, 800, False, "upload-form"))
-    step("screenshots: " + b.section_screenshot("upload-375x800", 375, 800, True, "upload-form"))
-    b.set_viewport(1280, 800, mobile=False)
-    d.find_element(By.ID, "tab-ask").click()
-    b.wait(lambda d: "manuals" in [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#ask-collection option")],
-           10, "the new collection in the picker")
-    Select(d.find_element(By.ID, "ask-collection")).select_by_value("manuals")
-    ask(b, "What is the flow rate of pump B?")
-    if "310 litres per second" not in d.find_element(By.ID, "answer").text:
-        fail(f"the upload's table row is not the answer: {d.find_element(By.ID, 'answer').text!r}")
-    citation = d.find_element(By.CSS_SELECTOR, "#citations li")
-    if "pump-notes.md" not in citation.find_element(By.CSS_SELECTOR, ".url").text or "Pump ratings" not in citation.text:
-        fail(f"the citation does not name the file and its heading: {citation.text!r}")
-    citation.find_element(By.CSS_SELECTOR, ".in-context").click()
-    b.wait(lambda d: "pump-notes.md" in d.find_element(By.ID, "passage-title").text, 10, "the uploaded passage in its context")
-    if d.find_element(By.ID, "passage-link").is_displayed():
-        fail("an uploaded file has no original page to link to")
-    step("screenshots: " + b.viewport_screenshot("upload-passage-1280x800", 1280, 800, mobile=False))
-    d.find_element(By.ID, "passage-close").click()
-    b.wait(lambda d: d.find_element(By.ID, "passage").get_attribute("open") is None, 5, "the panel to close")
-
-    step("collections list the uploaded file; Remove takes it out after a confirmation")
-    d.find_element(By.ID, "tab-collections").click()
-    b.wait(lambda d: any("pump-notes.md · uploaded, 1 page" in line.text for line in d.find_elements(By.CSS_SELECTOR, "#collections .file-line")),
-           10, "the uploaded file in the collections table")
-    step("screenshots: " + b.viewport_screenshot("collections-files-1280x800", 1280, 800, mobile=False))
-    d.find_element(By.CSS_SELECTOR, "#collections .file-line button").click()
-    b.wait(lambda d: d.find_element(By.ID, "confirm").get_attribute("open") is not None, 5, "the confirmation dialog")
-    d.find_element(By.ID, "confirm-ok").click()
-    b.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "#collections .file-line"), 10, "the file to be removed")
+    upload_steps(b)
 
     step("API keys: create one, shown once, works as a Bearer token; revoke it with confirmation")
     d.find_element(By.ID, "tab-keys").click()
