@@ -1,4 +1,4 @@
-import Crawler
+@testable import Crawler
 import Foundation
 import TestSupport
 import TextKit
@@ -96,5 +96,26 @@ final class DocumentReaderTests: XCTestCase {
         XCTAssertThrowsError(try DocumentKind.detect(name: "empty.md", mediaType: nil, bytes: Data())) { error in
             XCTAssertEqual((error as? DocumentError)?.code, .empty)
         }
+    }
+}
+
+/// The PDF layout rules on lines as poppler gives them (position, font), without a PDF.
+final class PDFLayoutTests: XCTestCase {
+    func line(_ text: String, top: Double, size: Double = 10, left: Double = 72) -> PDFReader.Line {
+        PDFReader.Line(text: text, top: top, bottom: top + size, left: left, right: left + Double(text.count) * size * 0.5,
+                       fontSize: size, monospaced: false)
+    }
+
+    func testRunningHeadersAndPageNumbersAreDropped() {
+        // A chapter title heads each of its three pages; page numbers close them; the body sits between.
+        let words = ["one", "two", "three"]
+        let pages = (1...3).map { page in
+            [line("Chapter 2: Structures", top: 20), line("The body of page \(words[page - 1]) says something.", top: 60),
+             line(page == 2 ? "- \(page) -" : "\(page)", top: 760)]
+        }
+        let document = PDFLayout(pages: pages).document(declaredTitle: nil, fallbackTitle: "manual")
+        XCTAssertEqual(document.parts.map { $0.blocks.map(\.text) }, words.map { ["The body of page \($0) says something."] })
+        XCTAssertTrue(PDFLayout.isPageNumber("xii") && PDFLayout.isPageNumber("Page 4") && PDFLayout.isPageNumber("3 of 40"))
+        XCTAssertFalse(PDFLayout.isPageNumber("2 ASN.1 structure handling") || PDFLayout.isPageNumber("civic"))
     }
 }

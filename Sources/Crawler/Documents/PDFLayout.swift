@@ -22,7 +22,11 @@ struct PDFLayout {
             var paragraphKind = TextBlock.Kind.paragraph
             var previous: Line?
             var previousWasHeading = false
-            let body = lines.filter { !$0.monospaced && level(of: $0, levels: levels) == nil }
+            let kept = lines.enumerated().filter { position, line in
+                !running.contains(Self.runningKey(line.text))
+                    && !((position == 0 || position == lines.count - 1) && Self.isPageNumber(line.text))
+            }.map(\.element)
+            let body = kept.filter { !$0.monospaced && level(of: $0, levels: levels) == nil }
             let margin = Self.mostCommon(body.map(\.left)) ?? 0
             let columnRight = body.map(\.right).max() ?? 0
             let columnWidth = max(1, columnRight - margin)
@@ -33,7 +37,7 @@ struct PDFLayout {
                 paragraph = []
                 paragraphKind = .paragraph
             }
-            for line in lines where !running.contains(Self.runningKey(line.text)) {
+            for line in kept {
                 defer { previous = line }
                 let gap = previous.map { line.top - $0.bottom } ?? 0
                 let height = max(1, line.bottom - line.top)
@@ -105,17 +109,24 @@ struct PDFLayout {
         return levels[(line.fontSize * 2).rounded() / 2]
     }
 
-    /// Lines that open or close most pages of a document of three or more (running headers
-    /// and footers, page numbers), compared with their digits blanked.
+    /// Lines that open or close three or more pages, or most pages, compared with their digits
+    /// blanked: running headers and footers (a chapter's title on each of its pages), page
+    /// numbers. A page number alone on a page's first or last line goes too.
     func runningLines() -> Set<String> {
-        guard pages.count >= 3 else { return [] }
         var counts: [String: Int] = [:]
         for lines in pages {
             var keys = Set<String>()
             for line in lines.prefix(2) + lines.suffix(2) { keys.insert(Self.runningKey(line.text)) }
             for key in keys { counts[key, default: 0] += 1 }
         }
-        return Set(counts.filter { $0.value * 2 >= pages.count }.map(\.key))
+        return Set(counts.filter { pages.count >= 3 && ($0.value >= 3 || $0.value * 2 >= pages.count) }.map(\.key))
+    }
+
+    /// "12", "xii", "Page 12", "- 12 -", "12 of 40": a page number.
+    static func isPageNumber(_ text: String) -> Bool {
+        let lowered = text.lowercased().trimmingCharacters(in: .whitespaces)
+        if !lowered.isEmpty, lowered.wholeMatch(of: /c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})/) != nil { return true }
+        return lowered.wholeMatch(of: /(page )?(- ?)?\d{1,4}( ?-)?( (of|\/) \d{1,4})?/) != nil
     }
 
     /// The most frequent value, to the nearest point.

@@ -6,7 +6,7 @@ import TextKit
 /// blocks from the page's layout: a line set in a clearly larger font than the body text is a
 /// heading (levels by size), a vertical gap, a bullet, a change of indent or a line ending
 /// short of the column's right edge starts a new block (indented ones are list items), monospaced lines
-/// stay a code block, and lines repeated on most pages (running headers, page numbers) go.
+/// stay a code block, and running headers, footers and page numbers go.
 enum PDFReader {
     /// `%PDF-` within the first 1,024 bytes (where the format allows the header to sit).
     static func looksLikePDF(_ bytes: Data) -> Bool {
