@@ -23,14 +23,17 @@ public struct EmbedderConfiguration: Sendable {
 /// all-MiniLM-L6-v2 (or any BERT checkpoint with mean pooling) run by our own code on BLAS.
 ///
 /// Two lanes: bulk `embed` calls queue one after another (each already uses every core), and
-/// `embedQuery` has its own lane so a question never waits behind an ingestion batch.
+/// interactive work (`embedQuery`, `embedInteractive`) has its own, so a question never waits
+/// behind an ingestion batch; concurrent interactive requests are encoded together
+/// (`InteractiveBatcher`).
 /// Thread-safe; share one instance.
 public final class MiniLMEmbedder: Embedder {
     public let configuration: EmbedderConfiguration
     public let tokenizer: WordPieceTokenizer
     let encoder: BertEncoder
     private let bulkLane = EncoderLane(label: "nextraction.embed.bulk", qos: .utility)
-    private let queryLane = EncoderLane(label: "nextraction.embed.query", qos: .userInitiated)
+    /// Questions and candidate answer passages of concurrent requests, encoded together.
+    let interactive: InteractiveBatcher
 
     public var dimension: Int { encoder.configuration.hiddenSize }
     /// all-MiniLM-L6-v2's vector size, for code that reads indexes without loading the model.
@@ -65,6 +68,7 @@ public final class MiniLMEmbedder: Embedder {
         adjusted.threads = max(1, configuration.threads)
         adjusted.maxBatchTokens = max(configuration.maxBatchTokens, configuration.maxSequenceLength)
         self.configuration = adjusted
+        interactive = Self.interactiveBatcher(encoder: encoder, tokenizer: tokenizer, configuration: adjusted)
         // We parallelise ourselves; BLAS threads on top would oversubscribe the cores.
         BLASRuntime.setThreads(1)
     }
@@ -73,6 +77,7 @@ public final class MiniLMEmbedder: Embedder {
         self.configuration = configuration
         tokenizer = other.tokenizer
         encoder = other.encoder
+        interactive = Self.interactiveBatcher(encoder: other.encoder, tokenizer: other.tokenizer, configuration: configuration)
     }
 
     /// An embedder sharing this one's weights (no second copy in memory) with its own lanes
@@ -91,17 +96,16 @@ public final class MiniLMEmbedder: Embedder {
     }
 
     public func embedQuery(_ text: String) async throws -> [Float] {
-        let encoder = self.encoder, tokenizer = self.tokenizer, configuration = self.configuration
-        return await queryLane.run { workspace in
-            Self.encode([text], encoder: encoder, tokenizer: tokenizer, configuration: configuration, workspace: workspace)
-                .vector(0)
-        }
+        await interactive.submit([text]).vector(0)
     }
 
     public func embedInteractive(_ texts: [String]) async throws -> EmbeddingBatch {
-        let encoder = self.encoder, tokenizer = self.tokenizer, configuration = self.configuration
-        return await queryLane.run { workspace in
-            Self.encode(texts, encoder: encoder, tokenizer: tokenizer, configuration: configuration, workspace: workspace)
+        await interactive.submit(texts)
+    }
+
+    static func interactiveBatcher(encoder: BertEncoder, tokenizer: WordPieceTokenizer, configuration: EmbedderConfiguration) -> InteractiveBatcher {
+        InteractiveBatcher(label: "nextraction.embed.query") { texts, workspace in
+            encode(texts, encoder: encoder, tokenizer: tokenizer, configuration: configuration, workspace: workspace)
         }
     }
 

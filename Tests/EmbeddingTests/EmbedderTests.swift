@@ -1,4 +1,4 @@
-import Embedding
+@testable import Embedding
 import Foundation
 import NexNumerics
 import TestSupport
@@ -61,6 +61,35 @@ struct EmbedderTests {
                 #expect(Vector.maxAbsDifference(vector, expected.vector(index)) <= 1e-5)
             }
         }
+    }
+
+    @Test("concurrent interactive requests are encoded together in fewer passes, each getting its own rows")
+    func interactiveBatching() async throws {
+        // Its own batcher (a fresh lane), one thread per pass: passes are slow enough that
+        // requests arriving meanwhile wait and are merged.
+        let embedder = try TestModel.embedder().withThreads(1)
+        let requests = (0..<24).map { request in (0...(request % 3)).map { "request \(request), text \($0): how are answers \(request * 7 + $0) ranked?" } }
+        let expected = try await TestModel.embedder().embed(requests.flatMap { $0 })
+        let results = try await withThrowingTaskGroup(of: (Int, EmbeddingBatch).self) { group in
+            for (index, texts) in requests.enumerated() {
+                group.addTask { (index, try await embedder.embedInteractive(texts)) }
+            }
+            var results: [Int: EmbeddingBatch] = [:]
+            for try await (index, batch) in group { results[index] = batch }
+            return results
+        }
+        var row = 0
+        for (index, texts) in requests.enumerated() {
+            let batch = try #require(results[index])
+            #expect(batch.count == texts.count)
+            for offset in texts.indices {
+                #expect(Vector.maxAbsDifference(batch.vector(offset), expected.vector(row + offset)) <= 1e-5, "request \(index), text \(offset)")
+            }
+            row += texts.count
+        }
+        let statistics = embedder.interactive.statistics
+        #expect(statistics.requests == requests.count)
+        #expect(statistics.passes < requests.count, "requests waiting on a pass are merged: \(statistics.passes) passes")
     }
 }
 
