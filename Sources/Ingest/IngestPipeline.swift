@@ -2,10 +2,6 @@ import Crawler
 import Embedding
 import Foundation
 import HTTPKit
-import IndexStore
-import Logging
-import Metrics
-import NexNumerics
 import Storage
 import TextKit
 
