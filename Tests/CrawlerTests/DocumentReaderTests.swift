@@ -83,6 +83,33 @@ final class DocumentReaderTests: XCTestCase {
         ])
     }
 
+    func hostileDOCX(doctype: String, body: String) throws -> Data {
+        try DocumentFixtures.docx(title: "Hostile", documentXML: """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE w:document [\(doctype)]>
+            <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\(body)
+            <w:p><w:r><w:t>The ordinary paragraph is still read.</w:t></w:r></w:p></w:body></w:document>
+            """)
+    }
+
+    func testHostileDOCXNeitherReadsLocalFilesNorExpandsEntities() throws {
+        // An external entity pointing at a local file (XXE): the document is read, the file is not.
+        let xxe = try hostileDOCX(doctype: #"<!ENTITY secret SYSTEM "file:///etc/passwd">"#,
+                                  body: "<w:p><w:r><w:t>Before &secret; after.</w:t></w:r></w:p>")
+        let text = try DocumentReader.read(xxe, name: "xxe.docx", kind: .docx).parts.flatMap(\.blocks).map(\.text).joined(separator: "\n")
+        XCTAssertTrue(text.contains("The ordinary paragraph is still read."), text)
+        XCTAssertFalse(text.contains("root:"), "a local file was read through an external entity")
+        // Nested entities that would expand to gigabytes (billion laughs): refused as damaged
+        // rather than expanded (libxml2's amplification guard; we never ask for substitution).
+        let laughs = (1...9).map { level in
+            "<!ENTITY lol\(level) \"" + String(repeating: "&lol\(level - 1);", count: 10) + "\">"
+        }.joined()
+        let bomb = try hostileDOCX(doctype: #"<!ENTITY lol0 "lol">"# + laughs, body: "<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>")
+        XCTAssertThrowsError(try DocumentReader.read(bomb, name: "laughs.docx", kind: .docx)) { error in
+            XCTAssertEqual((error as? DocumentError)?.code, .damaged, "\(error)")
+        }
+    }
+
     func testPlainTextAndTypeChecks() throws {
         let text = try DocumentFixtures.fixture("ferry-timetable.txt")
         let part = try XCTUnwrap(try DocumentReader.read(text, name: "ferry.txt", kind: .text).parts.first)

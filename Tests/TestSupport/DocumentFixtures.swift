@@ -50,7 +50,17 @@ public enum DocumentFixtures {
     /// A .docx: `body` is the inside of `<w:body>` (WordprocessingML), with the styles part
     /// declaring Heading 1–2 as Word does (localised style ids, headings by outline level).
     public static func docx(title: String, body: String) throws -> Data {
-        let w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+        try docx(title: title, documentXML: """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <w:document xmlns:w="\(wordNamespace)"><w:body>\(body)<w:sectPr/></w:body></w:document>
+            """)
+    }
+
+    static let wordNamespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    /// A .docx whose main part is exactly `documentXML` (hostile documents included).
+    public static func docx(title: String, documentXML: String) throws -> Data {
+        let w = wordNamespace
         let parts: [(String, String)] = [
             ("[Content_Types].xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -81,10 +91,7 @@ public enum DocumentFixtures {
                 <w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:pPr><w:outlineLvl w:val="1"/></w:pPr></w:style>
                 </w:styles>
                 """),
-            ("word/document.xml", """
-                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-                <w:document xmlns:w="\(w)"><w:body>\(body)<w:sectPr/></w:body></w:document>
-                """),
+            ("word/document.xml", documentXML),
         ]
         let archive = try Archive(accessMode: .create)
         for (path, text) in parts {
