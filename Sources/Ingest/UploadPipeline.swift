@@ -131,7 +131,7 @@ public struct UploadPipeline: Sendable {
     /// Pages stored from an earlier upload of the same file (a PDF that lost pages) that this
     /// upload no longer has.
     func removeStale(address: String, keeping addresses: Set<String>) async throws {
-        let stored = try await environment.database.documentURLs(collectionID: collectionID)
+        let stored = try await environment.database.documentURLs(collectionID: collectionID, prefix: address)
         for url in stored where (url == address || url.hasPrefix(address + "#")) && !addresses.contains(url) {
             _ = try await environment.database.deleteDocument(collectionID: collectionID, url: url)
             progress.update { $0.removed += 1 }

@@ -98,9 +98,13 @@ public struct AskService: Sendable {
             return candidate.closeness > current.closeness
         }
         var chosen: Candidate?
+        var embedded: (vector: [Float], seconds: Double)?
         for collectionID in collectionIDs {
-            let retrieval = try await retriever.retrieve(question, collectionID: collectionID,
-                                                         k: topK * max(1, retriever.configuration.perDocumentCap))
+            var retrieval = try await retriever.retrieve(question, collectionID: collectionID,
+                                                         k: topK * max(1, retriever.configuration.perDocumentCap),
+                                                         questionVector: embedded?.vector)
+            // Embedded once, for the first collection; the timings report that.
+            if let embedded { retrieval.embedSeconds = embedded.seconds } else { embedded = (retrieval.questionVector, retrieval.embedSeconds) }
             let candidate: Candidate = (collectionID, retrieval, try await retriever.abstention(for: retrieval, collectionID: collectionID),
                                         retrieval.results.compactMap(\.dense).max() ?? -1)
             if chosen.map({ better(candidate, than: $0) }) ?? true { chosen = candidate }

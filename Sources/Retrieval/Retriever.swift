@@ -71,15 +71,20 @@ public struct Retriever: Sendable {
 
     /// The `k` best chunks of `collectionID` for `question`, page by page. `perDocumentCap`
     /// nil uses the configured cap; evaluation passes `.max` and aggregates per document itself.
+    /// `questionVector`: the question's embedding when the caller has it already (the same
+    /// question asked of several collections is embedded once).
     public func retrieve(_ question: String, collectionID: Int64, k: Int, mode: RetrievalMode = .hybrid,
-                         perDocumentCap: Int? = nil) async throws -> Retrieval {
+                         perDocumentCap: Int? = nil, questionVector: [Float]? = nil) async throws -> Retrieval {
         let searchStart = Stopwatch.seconds()
         let stale = mode == .lexical ? false : try await indexes.freshSnapshot(collectionID: collectionID).stale
         let weights = mode == .dense ? nil : try await self.weights(question, collectionID: collectionID)
         // The full-text search needs no vector: it runs while the question is embedded.
         async let lexicalResults = mode == .dense ? [] : try await lexicalSearch(weights, collectionID: collectionID)
         let embedStart = Stopwatch.seconds()
-        let vector = mode == .lexical ? [] : try await embedder.embedQuery(question)
+        var vector: [Float] = []
+        if mode != .lexical {
+            if let questionVector { vector = questionVector } else { vector = try await embedder.embedQuery(question) }
+        }
         let embedSeconds = Stopwatch.seconds() - embedStart
         let dense = mode == .lexical ? [] : try await denseSearch(vector, collectionID: collectionID)
         let lexical = try await lexicalResults

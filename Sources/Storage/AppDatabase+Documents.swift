@@ -78,8 +78,11 @@ extension AppDatabase {
     }
 
     /// Counts of the collection's documents and chunks.
-    public func documentURLs(collectionID: Int64) throws -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT url FROM document WHERE collection_id = ? ORDER BY id", arguments: [collectionID]) }
+    public func documentURLs(collectionID: Int64, prefix: String) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT url FROM document WHERE collection_id = ? AND substr(url, 1, length(?)) = ? ORDER BY id",
+                                arguments: [collectionID, prefix, prefix])
+        }
     }
 
     public func counts(collectionID: Int64) throws -> (documents: Int, chunks: Int) {

@@ -162,8 +162,10 @@ extension PostgresStore: DocumentStore {
         }
     }
 
-    public func documentURLs(collectionID: Int64) async throws -> [String] {
-        try await rows("SELECT url FROM document WHERE collection_id = \(collectionID) ORDER BY id").map { try $0.decode(String.self) }
+    public func documentURLs(collectionID: Int64, prefix: String) async throws -> [String] {
+        try await rows("""
+            SELECT url FROM document WHERE collection_id = \(collectionID) AND left(url, length(\(prefix))) = \(prefix) ORDER BY id
+            """).map { try $0.decode(String.self) }
     }
 
     public func counts(collectionID: Int64) async throws -> (documents: Int, chunks: Int) {

@@ -80,7 +80,8 @@ public protocol DocumentStore: Sendable {
     func deleteDocument(collectionID: Int64, url: String) async throws -> [Int64]
     func counts(collectionID: Int64) async throws -> (documents: Int, chunks: Int)
     /// The URLs of the collection's stored pages (as crawled, not canonical), in id order.
-    func documentURLs(collectionID: Int64) async throws -> [String]
+    /// The collection's document URLs that start with `prefix` (every one for "").
+    func documentURLs(collectionID: Int64, prefix: String) async throws -> [String]
     func chunkIDs(collectionID: Int64) async throws -> [Int64]
     /// Up to `limit` chunks of the collection with ids above `after`, in id order, with their
     /// vectors (row-major); chunks without a vector of `dimension` floats are skipped.
@@ -267,6 +268,12 @@ extension TokenRevocationStore {
 extension CollectionStore {
     public func ensureCollection(userID: Int64, name: String) async throws -> CollectionRecord {
         try await ensureCollection(userID: userID, name: name, at: Date())
+    }
+}
+
+extension DocumentStore {
+    public func documentURLs(collectionID: Int64) async throws -> [String] {
+        try await documentURLs(collectionID: collectionID, prefix: "")
     }
 }
 

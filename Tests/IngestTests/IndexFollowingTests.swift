@@ -187,7 +187,7 @@ final class GatedChangeLog: DocumentStore, ChunkChangeLog, @unchecked Sendable {
     }
     func deleteDocument(collectionID: Int64, url: String) async throws -> [Int64] { try await store.deleteDocument(collectionID: collectionID, url: url) }
     func counts(collectionID: Int64) async throws -> (documents: Int, chunks: Int) { try await store.counts(collectionID: collectionID) }
-    func documentURLs(collectionID: Int64) async throws -> [String] { try await store.documentURLs(collectionID: collectionID) }
+    func documentURLs(collectionID: Int64, prefix: String) async throws -> [String] { try await store.documentURLs(collectionID: collectionID, prefix: prefix) }
     func chunkIDs(collectionID: Int64) async throws -> [Int64] { try await store.chunkIDs(collectionID: collectionID) }
     func chunkVectorBatch(collectionID: Int64, dimension: Int, after: Int64, limit: Int) async throws -> (ids: [Int64], vectors: [Float]) {
         try await store.chunkVectorBatch(collectionID: collectionID, dimension: dimension, after: after, limit: limit)

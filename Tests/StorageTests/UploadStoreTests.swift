@@ -27,4 +27,19 @@ struct UploadStoreTests {
         try await store.deleteUploads(batch: "kept")
         #expect(try await store.uploads(batch: "kept").isEmpty)
     }
+
+    @Test("an uploaded file's pages are listed by their address prefix, and nothing else", arguments: Backend.allCases)
+    func prefixes(_ backend: Backend) async throws {
+        let opened = try await backend.open()
+        let store = opened.store
+        let owner = try await Owner(store)
+        for url in ["upload:guide.pdf#page=1", "upload:guide.pdf#page=2", "upload:guide.pdf.md", "upload:notes%20(1).md", "https://x.test/upload:a"] {
+            try await store.storeTestPage(collectionID: owner.collectionID, url: url, texts: ["text of \(url)"])
+        }
+        #expect(try await store.documentURLs(collectionID: owner.collectionID, prefix: "upload:guide.pdf#")
+                == ["upload:guide.pdf#page=1", "upload:guide.pdf#page=2"])
+        #expect(try await store.documentURLs(collectionID: owner.collectionID, prefix: "upload:").count == 4)
+        #expect(try await store.documentURLs(collectionID: owner.collectionID, prefix: "upload:notes%20(1)") == ["upload:notes%20(1).md"])
+        #expect(try await store.documentURLs(collectionID: owner.collectionID).count == 5)
+    }
 }

@@ -77,7 +77,7 @@ struct CollectionsController {
             throw APIError.notFound("collection \(name) not found")
         }
         let address = UploadParameters.address(of: file)
-        let urls = try await dependencies.database.documentURLs(collectionID: id).filter { $0 == address || $0.hasPrefix(address + "#") }
+        let urls = try await dependencies.database.documentURLs(collectionID: id, prefix: address).filter { $0 == address || $0.hasPrefix(address + "#") }
         guard !urls.isEmpty else { throw APIError.notFound("no uploaded file \(file) in collection \(name)") }
         for url in urls { _ = try await dependencies.database.deleteDocument(collectionID: id, url: url) }
         // Searches on this server stop finding it now; other servers follow the change log.
@@ -155,7 +155,7 @@ struct CollectionsController {
             var files: [FileView] = []
             if let id {
                 sources = try await dependencies.database.sources(collectionID: id)
-                files = Self.uploadedFiles(try await dependencies.database.documentURLs(collectionID: id))
+                files = Self.uploadedFiles(try await dependencies.database.documentURLs(collectionID: id, prefix: "upload:"))
             }
             views.append(CollectionView(name: summary.name, documents: summary.documents, chunks: summary.chunks, createdAt: summary.createdAt,
                                         sources: sources.map(SourceView.init), files: files))
