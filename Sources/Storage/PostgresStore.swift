@@ -7,7 +7,8 @@ import PostgresNIO
 ///
 /// The client runs in a task this type owns (`close()` or deinit ends it). Every operation
 /// runs within `timeout`: a database that went away fails requests with
-/// `StorageError.unavailable` (503 `database_unavailable` at the API) instead of hanging them,
+/// `StorageError.unavailable` (503 `database_unavailable` at the API) instead of hanging them
+/// — within about a second once a connection of its own is refused (`PostgresReachability`) —
 /// and the pool reconnects by itself when it returns. Schema migrations run in `connect`,
 /// under an advisory lock. Thread-safe; methods split by concern in `PostgresStore+*.swift`.
 public final class PostgresStore: Sendable {
@@ -16,6 +17,8 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     /// How long one operation may wait for a connection and its answer.
     let timeout: Duration
+    /// Fails operations within about a second when the server is gone, not at `timeout`.
+    let reachability: PostgresReachability
     private let runner: Task<Void, Never>
 
     private init(client: PostgresClient, url: DatabaseURL, logger: Logger, timeout: Duration) {
@@ -23,6 +26,14 @@ public final class PostgresStore: Sendable {
         self.url = url
         self.logger = logger
         self.timeout = timeout
+        reachability = PostgresReachability { [url] in
+            do {
+                try await PostgresStore.probe(url, timeout: timeout)
+                return nil
+            } catch {
+                return error as? StorageError ?? .unavailable("cannot reach PostgreSQL at \(url.endpoint)")
+            }
+        }
         runner = Task { await client.run() }
     }
 
@@ -106,7 +117,8 @@ public final class PostgresStore: Sendable {
 
     // MARK: - Running queries
 
-    /// Runs `body` within `limit` (default: `timeout`), mapping errors to `StorageError`.
+    /// Runs `body` within `limit` (default: `timeout`), mapping errors to `StorageError`; at
+    /// once or after about a second when the server is known or found to be gone.
     ///
     /// A race, not a task group: a group waits for its cancelled child, and a query already
     /// sent (or a connection the server closed mid-transaction) may not answer cancellation,
@@ -115,8 +127,9 @@ public final class PostgresStore: Sendable {
     func run<T: Sendable>(within limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = limit ?? self.timeout
         let endpoint = url.endpoint
+        if let gone = reachability.knownUnreachable { throw gone }
         do {
-            return try await Deadline.race(timeout, body) {
+            return try await Deadline.race(timeout, body, early: reachability.earlyCheck) {
                 StorageError.unavailable("PostgreSQL at \(endpoint) did not answer within \(timeout)")
             }
         } catch {
@@ -203,79 +216,3 @@ extension PostgresRandomAccessRow {
         try self[column].decode(T.self)
     }
 }
-
-/// The first of an operation and a timer: whichever finishes first resumes the caller, and
-/// the other is cancelled.
-enum Deadline {
-    static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T,
-                                  timedOut: @escaping @Sendable () -> any Error) async throws -> T {
-        let once = ResumeOnce<T>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                once.set(continuation)
-                let work = Task {
-                    do { once.resume(.success(try await body())) } catch { once.resume(.failure(error)) }
-                }
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
-                    if !Task.isCancelled, once.resume(.failure(timedOut())) { work.cancel() }
-                }
-                once.onFinish { timer.cancel() }
-            }
-        } onCancel: {
-            once.resume(.failure(CancellationError()))
-        }
-    }
-}
-
-/// A continuation resumed at most once, by whoever comes first. Thread-safe.
-final class ResumeOnce<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<T, any Error>?
-    private var pending: Result<T, any Error>?
-    private var done = false
-    private var finish: (@Sendable () -> Void)?
-
-    func set(_ continuation: CheckedContinuation<T, any Error>) {
-        lock.lock()
-        if let pending {
-            lock.unlock()
-            continuation.resume(with: pending)
-            return
-        }
-        self.continuation = continuation
-        lock.unlock()
-    }
-
-    func onFinish(_ action: @escaping @Sendable () -> Void) {
-        lock.lock()
-        if done {
-            lock.unlock()
-            action()
-            return
-        }
-        finish = action
-        lock.unlock()
-    }
-
-    /// Resumes with `result` unless something came first; true when this call won.
-    @discardableResult
-    func resume(_ result: Result<T, any Error>) -> Bool {
-        lock.lock()
-        guard !done else {
-            lock.unlock()
-            return false
-        }
-        done = true
-        let continuation = self.continuation
-        self.continuation = nil
-        if continuation == nil { pending = result }
-        let finish = self.finish
-        self.finish = nil
-        lock.unlock()
-        continuation?.resume(with: result)
-        finish?()
-        return true
-    }
-}
-
