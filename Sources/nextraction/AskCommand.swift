@@ -31,6 +31,7 @@ struct AskCommand: AsyncParsableCommand {
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: ModelOptions
+    @OptionGroup var settings: RetrievalSettings
 
     func validate() throws {
         guard !question.trimmingCharacters(in: .whitespaces).isEmpty, question.count <= 2000 else {
@@ -42,8 +43,8 @@ struct AskCommand: AsyncParsableCommand {
     func run() async throws {
         let services = try await LocalServices(data: data, model: model)
         let id = try await services.collectionID(named: collection, owner: user)
-        let service = AskService(retriever: Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes),
-                                 router: try services.router())
+        let retriever = Retriever(database: services.database, embedder: services.embedder, indexes: services.indexes)
+        let service = AskService(retriever: retriever.with(try settings.apply(to: retriever.configuration)), router: try services.router())
         let result = try await service.ask(question, collectionID: id, topK: topK)
         if json {
             struct Output: Encodable {
@@ -82,7 +83,7 @@ struct AskCommand: AsyncParsableCommand {
             print("\nPages (score):")
             for page in retrieval.pages.prefix(8) { print(String(format: "  %.3f  %@", page.score, page.url)) }
             print("Passages (score / before similarity):")
-            for passage in try await service.composer.explain(retrieval: retrieval).prefix(8) {
+            for passage in try await service.composer.explain(retrieval: retrieval).prefix(12) {
                 print(String(format: "  %.3f / %.3f  %@\n      %@", passage.score, passage.preScore, passage.url,
                              String(passage.text.replacingOccurrences(of: "\n", with: " ").prefix(160))))
             }
