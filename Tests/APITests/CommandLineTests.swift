@@ -30,7 +30,7 @@ struct CommandLineTests {
         #expect(asked.status == 1 && asked.output.contains("no database in"), "\(asked.output)")
     }
 
-    @Test("ask: a missing collection names the existing ones; not found in the pages exits 3; index status works without the model")
+    @Test("ask: a missing collection names the existing ones; not found in the pages exits 3; --set applies; index status works without the model")
     func ask() async throws {
         let built = try await CrawledSite.garden.build()
         let data = built.directory
@@ -40,6 +40,10 @@ struct CommandLineTests {
         let answered = try runCLI(["ask", "When is the best time of year to cut back rose bushes?", "--collection", "garden"] + owner,
                                   environment: Self.environment)
         #expect(answered.status == 0 && answered.output.contains("late winter"), "\(answered.output)")
+        // --set applies to this run: no passage can be that similar, so the same question is not answered.
+        let strict = try runCLI(["ask", "When is the best time of year to cut back rose bushes?", "--collection", "garden",
+                                 "--set", "min_passage_similarity=2"] + owner, environment: Self.environment)
+        #expect(strict.status == 3 && strict.output.contains("Not found"), "\(strict.output)")
         let notFound = try runCLI(["ask", "What is the capital city of Peru?", "--collection", "garden", "--json"] + owner,
                                   environment: Self.environment)
         #expect(notFound.status == 3 && notFound.output.contains("\"answerable\":false"), "\(notFound.output)")
