@@ -60,6 +60,10 @@ let package = Package(
         .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
 
+        // Int8 matrix kernels in C with intrinsics, chosen by CPU at run time (no global CPU
+        // flags: each kernel carries its own target attribute). Optimised in debug builds too.
+        .target(name: "CQuant", cSettings: [.unsafeFlags(["-O3"])]),
+
         // Layer 1: numerics and plumbing.
         .target(name: "NexNumerics", dependencies: ["CBLAS", "CLAPACK"], swiftSettings: hot),
         .target(name: "TextKit", swiftSettings: hot),
@@ -83,7 +87,7 @@ let package = Package(
         ),
 
         // Layer 2: the embedding model.
-        .target(name: "Embedding", dependencies: ["NexNumerics", "TextKit"], swiftSettings: hot),
+        .target(name: "Embedding", dependencies: ["NexNumerics", "TextKit", "CQuant"], swiftSettings: hot),
         .target(name: "VectorIndex", dependencies: ["NexNumerics"], swiftSettings: hot),
         // Crawling and extraction: web pages, and uploaded documents (PDF, DOCX, Markdown, text).
         .target(

@@ -1,3 +1,4 @@
+import Embedding
 import Foundation
 import Logging
 import PlanFormat
@@ -88,6 +89,9 @@ public struct AppConfig: Sendable {
     public var embedBatchTokens = 4096
     /// Threads an embedding pass uses (`NEX_EMBED_THREADS`; default: every core).
     public var embedThreads: Int?
+    /// Number format of the encoder's dense layers (`NEX_EMBED_PRECISION`). A collection is
+    /// searched in the precision it was embedded in; another one needs `index rebuild --reembed`.
+    public var embedPrecision = EmbeddingPrecision.fp32
     /// Let the crawler fetch loopback, private and link-local addresses (`NEX_ALLOW_PRIVATE_HOSTS=1`).
     public var allowPrivateHosts = false
     /// Upper bound for an ingest's `max_pages` (`NEX_MAX_PAGES_LIMIT`).
@@ -150,6 +154,16 @@ public struct AppConfig: Sendable {
         modelDirectoryOverride ?? (dataDirectory as NSString).appendingPathComponent("models/all-MiniLM-L6-v2")
     }
 
+    /// The embedder these settings describe: model folder, batch size, threads, precision
+    /// (`modelDirectory` and `threads` override the configured ones).
+    public func embedderConfiguration(modelDirectory: String? = nil, threads: Int? = nil) -> EmbedderConfiguration {
+        var configuration = EmbedderConfiguration(modelDirectory: modelDirectory ?? self.modelDirectory)
+        configuration.maxBatchTokens = embedBatchTokens
+        if let threads = threads ?? embedThreads { configuration.threads = threads }
+        configuration.precision = embedPrecision
+        return configuration
+    }
+
     /// Reads every `NEX_*` variable present in `environment`, keeping defaults for the rest.
     public static func load(environment: [String: String]) throws -> AppConfig {
         var config = AppConfig()
@@ -200,6 +214,12 @@ public struct AppConfig: Sendable {
         config.environment = environment
         config.embedBatchTokens = try env.int("NEX_EMBED_BATCH_TOKENS", in: 256...1_000_000) ?? config.embedBatchTokens
         config.embedThreads = try env.int("NEX_EMBED_THREADS", in: 1...256)
+        if let precision = env.string("NEX_EMBED_PRECISION") {
+            guard let parsed = EmbeddingPrecision(rawValue: precision.lowercased()) else {
+                throw ConfigError.invalid(name: "NEX_EMBED_PRECISION", value: precision, expected: "fp32 or int8")
+            }
+            config.embedPrecision = parsed
+        }
         if let level = env.string("NEX_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigError.invalid(name: "NEX_LOG_LEVEL", value: level, expected: "trace, debug, info, notice, warning, error or critical")

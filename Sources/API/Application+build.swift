@@ -49,10 +49,7 @@ public struct AppDependencies: Sendable {
         var embedderError: String?
         if embedder == nil {
             do {
-                var configuration = EmbedderConfiguration(modelDirectory: config.modelDirectory)
-                configuration.maxBatchTokens = config.embedBatchTokens
-                if let threads = config.embedThreads { configuration.threads = threads }
-                embedder = try MiniLMEmbedder(configuration: configuration)
+                embedder = try MiniLMEmbedder(configuration: config.embedderConfiguration())
             } catch {
                 embedderError = "\(error)"
                 logger.error("embedding model unavailable: ingest and questions are disabled", metadata: ["error": "\(error)"])

@@ -89,7 +89,7 @@ struct BertEncoder: Sendable {
         let context = workspace.context.pointer
 
         linear(workspace.hidden.pointer, inputs: h, weight: layer.qkv, bias: layer.qkvBias, outputs: 3 * h,
-               into: qkv, tokens: tokens, workers: workers)
+               into: qkv, tokens: tokens, workers: workers, workspace: workspace)
 
         // Work items (sequence, head), balanced across workers by their L² cost.
         let items = lengths.indices.flatMap { s in (0..<heads).map { (s, $0) } }
@@ -118,7 +118,7 @@ struct BertEncoder: Sendable {
 
         let projected = workspace.projected.pointer
         linear(context, inputs: h, weight: layer.attentionOutput, bias: layer.attentionOutputBias, outputs: h,
-               into: projected, tokens: tokens, workers: workers)
+               into: projected, tokens: tokens, workers: workers, workspace: workspace)
         normalizeResidual(projected, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta,
                           workspace: workspace, tokens: tokens, workers: workers)
     }
@@ -129,30 +129,24 @@ struct BertEncoder: Sendable {
         let i = configuration.intermediateSize
         let intermediate = workspace.intermediate.pointer
         linear(workspace.hidden.pointer, inputs: h, weight: layer.intermediate, bias: layer.intermediateBias, outputs: i,
-               into: intermediate, tokens: tokens, workers: workers)
+               into: intermediate, tokens: tokens, workers: workers, workspace: workspace)
         rowBlocks(tokens, cols: i, workers: workers) { rows in
             Kernels.gelu(intermediate + rows.lowerBound * i, count: rows.count * i)
         }
         let projected = workspace.projected.pointer
         linear(intermediate, inputs: i, weight: layer.output, bias: layer.outputBias, outputs: h,
-               into: projected, tokens: tokens, workers: workers)
+               into: projected, tokens: tokens, workers: workers, workspace: workspace)
         normalizeResidual(projected, gamma: layer.outputNormGamma, beta: layer.outputNormBeta,
                           workspace: workspace, tokens: tokens, workers: workers)
     }
 
-    /// output = input · weightᵀ + bias for `tokens` rows. The bias is copied into every output
-    /// row first and the product accumulates onto it (beta = 1): that replaces BLAS's own
-    /// zeroing pass of C and a separate bias pass.
+    /// output = input · weightᵀ + bias for `tokens` rows, in the weight's precision.
     private func linear(
-        _ input: UnsafePointer<Float>, inputs: Int, weight: FloatBuffer, bias: FloatBuffer, outputs: Int,
-        into output: UnsafeMutablePointer<Float>, tokens: Int, workers: Int
+        _ input: UnsafePointer<Float>, inputs: Int, weight: DenseWeight, bias: FloatBuffer, outputs: Int,
+        into output: UnsafeMutablePointer<Float>, tokens: Int, workers: Int, workspace: EncoderWorkspace
     ) {
-        rowBlocks(tokens, cols: outputs, workers: workers) { rows in
-            for row in rows { (output + row * outputs).update(from: bias.pointer, count: outputs) }
-        }
-        BLAS.parallelSGEMM(.none, .transposed, m: tokens, n: outputs, k: inputs,
-                           a: input, lda: inputs, b: weight.pointer, ldb: inputs,
-                           beta: 1, c: output, ldc: outputs, workers: workers)
+        weight.apply(input, inputs: inputs, bias: bias, outputs: outputs, into: output, tokens: tokens, workers: workers,
+                     workspace: workspace)
     }
 
     /// hidden ← LayerNorm(projected + hidden).
@@ -189,7 +183,6 @@ struct BertEncoder: Sendable {
 
     /// Runs `body` over row blocks in parallel when the pass is big enough to pay for it.
     private func rowBlocks(_ rows: Int, cols: Int, workers: Int, _ body: (Range<Int>) -> Void) {
-        let effective = rows * cols < 1 << 15 ? 1 : workers
-        Parallel.forEachRange(count: rows, workers: effective, body)
+        DenseWeight.rowBlocks(rows, cols: cols, workers: workers, body)
     }
 }

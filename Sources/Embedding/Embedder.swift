@@ -19,6 +19,13 @@ public protocol Embedder: Sendable {
 
     /// Embeds a few short texts with priority over bulk work (answer sentences).
     func embedInteractive(_ texts: [String]) async throws -> EmbeddingBatch
+
+    /// The number format of the vectors: vectors of two precisions are never compared.
+    var precision: EmbeddingPrecision { get }
+}
+
+extension Embedder {
+    public var precision: EmbeddingPrecision { .fp32 }
 }
 
 /// Embeddings of a batch of texts, in input order.

@@ -7,6 +7,10 @@ final class EncoderWorkspace: @unchecked Sendable {
     let context = ScratchBuffer()       // T × H: attention output before projection
     let projected = ScratchBuffer()     // T × H: a projection before bias + residual + norm
     let intermediate = ScratchBuffer()  // T × I
+    /// int8 layers: the quantised input rows, and each row's scale and zero point.
+    let quantizedRows = Scratch<UInt8>()
+    let rowScales = Scratch<Float>()
+    let rowZeros = Scratch<Int32>()
     /// One L × L score matrix and L row sums per worker.
     var attention: [ScratchBuffer] = []
     var tokenIDs: [Int32] = []
@@ -20,5 +24,11 @@ final class EncoderWorkspace: @unchecked Sendable {
         intermediate.reserve(tokens * c.intermediateSize)
         while attention.count < workers { attention.append(ScratchBuffer()) }
         for buffer in attention { buffer.reserve(longest * longest + longest) }
+    }
+
+    func reserveQuantized(tokens: Int, paddedInputs: Int) {
+        quantizedRows.reserve(tokens * paddedInputs)
+        rowScales.reserve(tokens)
+        rowZeros.reserve(tokens)
     }
 }

@@ -15,9 +15,12 @@ final class FloatBuffer: @unchecked Sendable {
     deinit { pointer.deallocate() }
 }
 
+/// Growable scratch memory of floats, reused across calls.
+typealias ScratchBuffer = Scratch<Float>
+
 /// Growable scratch memory, reused across calls (grows, never shrinks).
-final class ScratchBuffer {
-    private(set) var pointer: UnsafeMutablePointer<Float>
+final class Scratch<Element> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
     private(set) var capacity: Int
 
     init() {
@@ -25,7 +28,7 @@ final class ScratchBuffer {
         pointer = .allocate(capacity: 1)
     }
 
-    /// Ensures room for `count` floats (contents are not preserved when growing).
+    /// Ensures room for `count` elements (contents are not preserved when growing).
     func reserve(_ count: Int) {
         guard count > capacity else { return }
         pointer.deallocate()

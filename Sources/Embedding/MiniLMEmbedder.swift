@@ -14,6 +14,8 @@ public struct EmbedderConfiguration: Sendable {
     public var threads = Parallel.processorCount
     /// Truncation length in tokens (sentence-transformers' `max_seq_length`).
     public var maxSequenceLength = 256
+    /// Number format of the dense layers (`NEX_EMBED_PRECISION`).
+    public var precision = EmbeddingPrecision.fp32
 
     public init(modelDirectory: String) {
         self.modelDirectory = modelDirectory
@@ -40,6 +42,7 @@ public final class MiniLMEmbedder: Embedder {
     public static let standardDimension = 384
     public var maxTokens: Int { tokenizer.maxLength }
     public var tokenCounter: any TokenCounter { tokenizer }
+    public var precision: EmbeddingPrecision { configuration.precision }
     /// The encoder's shape, for reports.
     public var modelConfiguration: BertConfiguration { encoder.configuration }
 
@@ -62,7 +65,8 @@ public final class MiniLMEmbedder: Embedder {
         }
         let weightsPath = directory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weightsPath) else { throw EmbeddingError.missingFile(weightsPath) }
-        let weights = try BertWeights(file: SafeTensorsFile(path: weightsPath), configuration: modelConfiguration)
+        let weights = try BertWeights(file: SafeTensorsFile(path: weightsPath), configuration: modelConfiguration,
+                                      precision: configuration.precision)
         encoder = BertEncoder(configuration: modelConfiguration, weights: weights)
         var adjusted = configuration
         adjusted.threads = max(1, configuration.threads)

@@ -40,6 +40,7 @@ public struct IngestPipeline: Sendable {
 
     public func run() async throws {
         let start = try IngestParameters.validate(url: parameters.url)
+        if !dryRun { try await writer.claimPrecision() }
         var configuration = CrawlConfiguration(startURL: start)
         configuration.domain = parameters.domain
         configuration.includePrefixes = parameters.include

@@ -21,6 +21,12 @@ struct PageWriter: Sendable {
     let progress: ProgressTracker
     let times: StageTimes
 
+    /// Before anything is written: an empty collection takes the embedder's precision, one of
+    /// another precision fails the job (`StorageError.precisionMismatch`).
+    func claimPrecision() async throws {
+        try await environment.database.claimEmbedPrecision(collectionID: collectionID, precision: environment.embedder.precision.rawValue)
+    }
+
     /// The page's chunks when it needs embedding; nil (logged) when it is unchanged, a
     /// duplicate of another stored page, or empty.
     func prepare(_ page: CrawledPage, chunker: Chunker) async -> PendingPage? {

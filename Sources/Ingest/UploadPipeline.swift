@@ -88,6 +88,7 @@ public struct UploadPipeline: Sendable {
         let files = try await environment.database.uploads(batch: parameters.batch)
         guard !files.isEmpty else { throw IngestError.nothingFetched("the uploaded files are no longer stored") }
         let writer = PageWriter(environment: environment, collectionID: collectionID, progress: progress, times: times)
+        try await writer.claimPrecision()
         let chunker = Chunker(counter: environment.embedder.tokenCounter, options: environment.chunker)
         progress.update { $0.discovered = files.count }
         var batch: [PendingPage] = []

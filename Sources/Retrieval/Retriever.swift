@@ -41,12 +41,12 @@ public struct Retrieval: Sendable {
 /// rank or normalised weighted sum, then ranked by page (`PageRanking`) and capped per page so
 /// the top k are not all one page.
 public struct Retriever: Sendable {
-    public let database: any DocumentStore & LexicalSearch
+    public let database: any DocumentStore & LexicalSearch & CollectionStore
     public let embedder: any Embedder
     public let indexes: IndexRegistry
     public var configuration: RetrievalConfiguration
 
-    public init(database: any DocumentStore & LexicalSearch, embedder: any Embedder, indexes: IndexRegistry, configuration: RetrievalConfiguration = RetrievalConfiguration()) {
+    public init(database: any DocumentStore & LexicalSearch & CollectionStore, embedder: any Embedder, indexes: IndexRegistry, configuration: RetrievalConfiguration = RetrievalConfiguration()) {
         self.database = database
         self.embedder = embedder
         self.indexes = indexes
@@ -76,6 +76,8 @@ public struct Retriever: Sendable {
     public func retrieve(_ question: String, collectionID: Int64, k: Int, mode: RetrievalMode = .hybrid,
                          perDocumentCap: Int? = nil, questionVector: [Float]? = nil) async throws -> Retrieval {
         let searchStart = Stopwatch.seconds()
+        // The question's vector must be of the precision the collection was embedded in.
+        if mode != .lexical { try await database.checkEmbedPrecision(collectionID: collectionID, precision: embedder.precision.rawValue) }
         let stale = mode == .lexical ? false : try await indexes.freshSnapshot(collectionID: collectionID).stale
         let weights = mode == .dense ? nil : try await self.weights(question, collectionID: collectionID)
         // The full-text search needs no vector: it runs while the question is embedded.

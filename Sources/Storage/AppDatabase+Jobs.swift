@@ -179,6 +179,16 @@ extension AppDatabase {
             }
         }
     }
+
+    public func embedPrecision(collectionID: Int64) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT embed_precision FROM collection WHERE id = ?", arguments: [collectionID]) }
+    }
+
+    public func setEmbedPrecision(collectionID: Int64, precision: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE collection SET embed_precision = ? WHERE id = ?", arguments: [precision, collectionID])
+        }
+    }
 }
 
 extension AppDatabase {

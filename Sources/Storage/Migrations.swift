@@ -365,6 +365,10 @@ extension AppDatabase {
                 CREATE INDEX upload_file_batch ON upload_file(batch);
                 """)
         }
+        migrator.registerMigration("v15-embed-precision") { db in
+            // The precision the collection's vectors were embedded in (NULL: fp32, from before).
+            try db.execute(sql: "ALTER TABLE collection ADD COLUMN embed_precision TEXT")
+        }
         return migrator
     }
 }

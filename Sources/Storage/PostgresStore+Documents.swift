@@ -68,6 +68,14 @@ extension PostgresStore: CollectionStore {
             return (CollectionRecord(id: id, userID: userID, name: name, createdAt: created), email)
         }
     }
+
+    public func embedPrecision(collectionID: Int64) async throws -> String? {
+        try await rows("SELECT embed_precision FROM collection WHERE id = \(collectionID)").first?.decode(String?.self) ?? nil
+    }
+
+    public func setEmbedPrecision(collectionID: Int64, precision: String) async throws {
+        try await execute("UPDATE collection SET embed_precision = \(precision) WHERE id = \(collectionID)")
+    }
 }
 
 extension PostgresStore: DocumentStore {

@@ -366,5 +366,8 @@ extension PostgresStore {
             );
             CREATE INDEX upload_file_batch ON upload_file (batch)
             """),
+        ("v8-embed-precision", """
+            ALTER TABLE collection ADD COLUMN embed_precision TEXT
+            """),
     ]
 }

@@ -17,6 +17,9 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case invalidURL(String)
     /// A migration target that already holds data.
     case notEmpty(String)
+    /// A collection's vectors are of another precision than the running encoder's
+    /// (`NEX_EMBED_PRECISION`): its questions and new pages would be compared across formats.
+    case precisionMismatch(collection: String, stored: String, running: String)
     /// Any other database failure, with the database's message.
     case database(String)
 
@@ -30,6 +33,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case .invalidURL(let message): return "invalid database URL: \(message)"
         case .notEmpty(let message): return "the target database is not empty: \(message)"
         case .database(let message): return "database error: \(message)"
+        case .precisionMismatch: return detail
         }
     }
 
@@ -39,6 +43,9 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case .duplicate(let text), .notFound(let text), .unavailable(let text), .invalidURL(let text), .notEmpty(let text),
              .database(let text): return text
         case .emailTaken, .full: return description
+        case .precisionMismatch(let collection, let stored, let running):
+            return "collection \(collection) was embedded in \(stored) and this server embeds in \(running) (NEX_EMBED_PRECISION): "
+                + "re-embed it with `nextraction index rebuild --reembed --collection \(collection)`, or run with NEX_EMBED_PRECISION=\(stored)"
         }
     }
 

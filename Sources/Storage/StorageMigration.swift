@@ -51,7 +51,7 @@ public enum StorageMigration {
                                                            c("hash", "text"), c("scopes", "text"), c("created_at", "timestamptz"),
                                                            c("last_used_at", "timestamptz"), c("expires_at", "timestamptz")], identity: true),
         Table(name: "collection", target: "collection", columns: [c("id", "bigint"), c("user_id", "bigint"), c("name", "text"),
-                                                                 c("created_at", "timestamptz")], identity: true),
+                                                                 c("created_at", "timestamptz"), c("embed_precision", "text")], identity: true),
         Table(name: "collection_source", target: "collection_source", columns: [
             c("id", "bigint"), c("collection_id", "bigint"), c("url", "text"), c("params", "text"), c("refresh_every", "double precision"),
             c("last_sync_at", "timestamptz"), c("next_sync_at", "timestamptz"), c("last_job_id", "text"),

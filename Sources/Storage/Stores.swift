@@ -63,6 +63,10 @@ public protocol CollectionStore: Sendable {
     func allCollectionIDs() async throws -> [Int64]
     /// Every collection with its owner's email (maintenance commands).
     func allCollections() async throws -> [(collection: CollectionRecord, email: String)]
+    /// The precision the collection's vectors were embedded in (nil: none recorded — empty,
+    /// or embedded before precisions were recorded, which was fp32).
+    func embedPrecision(collectionID: Int64) async throws -> String?
+    func setEmbedPrecision(collectionID: Int64, precision: String) async throws
 }
 
 /// Documents and their chunks (text, layout and vector): the write path's target and the

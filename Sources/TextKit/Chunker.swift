@@ -68,6 +68,13 @@ public struct Chunker: Sendable {
 
     /// "Title › H1 › H2: ", without the title when the first heading repeats it, shortened
     /// from the outside when it would take more than half the budget.
+    /// What a stored chunk was embedded as: its context prefix (page title and heading path,
+    /// as `chunk` built it) and its text. Re-embedding uses it to rebuild the model's input.
+    public func embeddingText(title: String, headingPath: String, text: String) -> String {
+        let headings = headingPath.split(separator: Self.separator).map(String.init).filter { !$0.isEmpty }
+        return prefix(title: title, headings: headings).text + text
+    }
+
     func prefix(title: String, headings: [String]) -> (text: String, tokens: Int) {
         var parts = headings
         let cleanTitle = Self.collapse(title)

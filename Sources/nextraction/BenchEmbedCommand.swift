@@ -5,16 +5,18 @@ import Foundation
 import NexNumerics
 import TextKit
 
-/// `nextraction bench embed`: throughput and latency of the embedding engine, side by side
-/// with sentence-transformers on PyTorch CPU over the same texts.
+/// `nextraction bench embed`: throughput and latency of the embedding engine in fp32 and int8,
+/// side by side with sentence-transformers on PyTorch and ONNX Runtime fp32/int8 over the same
+/// texts, in the same run.
 struct BenchEmbedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Embedding throughput (docs/s, tokens/s, GFLOP/s) and query latency, vs PyTorch.",
+        abstract: "Embedding throughput (docs/s, tokens/s, GFLOP/s) and query latency, fp32 and int8, vs PyTorch and ONNX Runtime.",
         discussion: """
             Documents are the first --limit lines of a BEIR corpus.jsonl (title + text, truncated to 256
-            tokens); queries are texts of at most 16 tokens from the queries.jsonl beside it. The peer
-            (bench/peers/embed_peer.py) runs in .build/venv-peers, created with pip on first use.
+            tokens); queries are texts of at most 16 tokens from the queries.jsonl beside it. The peers
+            (bench/peers/embed_peer.py: sentence-transformers on PyTorch, ONNX Runtime fp32 and int8
+            from the same weights) run in .build/venv-peers, created with pip on first use.
             """
     )
 
@@ -30,7 +32,10 @@ struct BenchEmbedCommand: AsyncParsableCommand {
     @Option(help: "Number of single-query latency samples.")
     var queries = 200
 
-    @Flag(help: "Skip the PyTorch peer.")
+    @Option(help: ArgumentHelp("Our precisions to measure, comma-separated (fp32, int8).", valueName: "list"))
+    var precision = "fp32,int8"
+
+    @Flag(help: "Skip the peers.")
     var noPeer = false
 
     @Flag(help: "Print one JSON object as the last line.")
@@ -74,8 +79,8 @@ struct BenchEmbedCommand: AsyncParsableCommand {
         let modelDirectory = modelDir ?? config.modelDirectory
         let corpusPath = try resolveCorpus()
         let texts = try loadDocuments(corpusPath)
-        var configuration = EmbedderConfiguration(modelDirectory: modelDirectory)
-        configuration.maxBatchTokens = config.embedBatchTokens
+        var configuration = config.embedderConfiguration(modelDirectory: modelDirectory)
+        configuration.precision = .fp32
         let probe = try MiniLMEmbedder(configuration: configuration)
         let lengths = texts.map { probe.tokenizer.encode($0).count }
         let totalTokens = lengths.reduce(0, +)
@@ -83,45 +88,73 @@ struct BenchEmbedCommand: AsyncParsableCommand {
         let queryTexts = try loadQueries(nextTo: corpusPath, tokenizer: probe)
         BenchSupport.progress("\(texts.count) documents, \(totalTokens) tokens; \(queryTexts.count) queries ≤ 16 tokens; BLAS: \(BLASRuntime.configuration)")
 
-        var ours: [Int: Figures] = [:]
-        var peak: [Int: Double] = [:]
-        for count in threadCounts {
-            peak[count] = measurePeak(threads: count)
-            let embedder = probe.withThreads(count)
-            _ = try await embedder.embed(Array(texts.prefix(32)))
-            let (_, seconds) = try await BenchSupport.time { try await embedder.embed(texts) }
-            for query in queryTexts.prefix(10) { _ = try await embedder.embedQuery(query) }
-            var latencies: [Double] = []
-            for query in queryTexts {
-                let (_, elapsed) = try await BenchSupport.time { try await embedder.embedQuery(query) }
-                latencies.append(elapsed * 1000)
+        let precisions = try precision.split(separator: ",").map { name in
+            guard let value = EmbeddingPrecision(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--precision takes fp32 and/or int8, got \(name)")
             }
-            ours[count] = Figures(
-                docsPerSecond: Double(texts.count) / seconds, tokensPerSecond: Double(totalTokens) / seconds,
-                gflops: flops / seconds / 1e9,
-                queryP50: BenchSupport.percentile(latencies, 0.5), queryP95: BenchSupport.percentile(latencies, 0.95)
-            )
-            BenchSupport.progress("  ours, \(count) thread(s): \(Int(Double(totalTokens) / seconds)) tokens/s")
+            return value
+        }
+        var engines: [Engine] = []
+        var peak: [Int: Double] = [:]
+        for count in threadCounts { peak[count] = measurePeak(threads: count) }
+        for precision in precisions {
+            var settings = configuration
+            settings.precision = precision
+            let model = precision == .fp32 ? probe : try MiniLMEmbedder(configuration: settings)
+            var engine = Engine(key: "ours_\(precision.rawValue)",
+                                label: "NexTraction \(precision.rawValue)" + (precision == .int8 ? " (\(EmbeddingPrecision.int8Kernel))" : " (BLAS)"))
+            for count in threadCounts {
+                let embedder = model.withThreads(count)
+                _ = try await embedder.embed(Array(texts.prefix(32)))
+                let (_, seconds) = try await BenchSupport.time { try await embedder.embed(texts) }
+                for query in queryTexts.prefix(10) { _ = try await embedder.embedQuery(query) }
+                var latencies: [Double] = []
+                for query in queryTexts {
+                    let (_, elapsed) = try await BenchSupport.time { try await embedder.embedQuery(query) }
+                    latencies.append(elapsed * 1000)
+                }
+                engine.figures[count] = Figures(
+                    docsPerSecond: Double(texts.count) / seconds, tokensPerSecond: Double(totalTokens) / seconds,
+                    gflops: flops / seconds / 1e9,
+                    queryP50: BenchSupport.percentile(latencies, 0.5), queryP95: BenchSupport.percentile(latencies, 0.95)
+                )
+                BenchSupport.progress("  \(engine.label), \(count) thread(s): \(Int(Double(totalTokens) / seconds)) tokens/s")
+            }
+            engines.append(engine)
         }
         let ourRSS = BenchSupport.peakRSSMegabytes()
 
-        var peerResult: [String: Any]?
+        var peerVersions: [String: Any]?
         if !noPeer {
-            peerResult = try runPeer(texts: texts, queries: queryTexts, modelDirectory: modelDirectory, threads: threadCounts)
+            let result = try runPeer(texts: texts, queries: queryTexts, modelDirectory: modelDirectory, threads: threadCounts)
+            peerVersions = result["versions"] as? [String: Any]
+            let peers = result["engines"] as? [String: Any] ?? [:]
+            for (key, label) in Self.peerEngines {
+                guard let object = peers[key] as? [String: Any], let threads = object["threads"] as? [String: Any] else { continue }
+                var engine = Engine(key: key, label: label, rss: object["peak_rss_mb"] as? Double)
+                for count in threadCounts { engine.figures[count] = Figures(threads[String(count)]) }
+                engines.append(engine)
+            }
         }
-        let peerThreads = peerResult?["threads"] as? [String: Any]
-        let peerFigures = Dictionary(uniqueKeysWithValues: threadCounts.compactMap { count in
-            Figures(peerThreads?[String(count)]).map { (count, $0) }
-        })
 
-        print(report(ours: ours, peer: peerFigures, peak: peak, documents: texts.count, tokens: totalTokens,
-                     queries: queryTexts.count, ourRSS: ourRSS, peerRSS: peerResult?["peak_rss_mb"] as? Double,
-                     peerVersions: peerResult?["versions"] as? [String: Any]))
+        print(report(engines: engines, peak: peak, documents: texts.count, tokens: totalTokens, queries: queryTexts.count,
+                     ourRSS: ourRSS, peerVersions: peerVersions))
         if json {
-            try BenchSupport.printJSON(jsonReport(ours: ours, peer: peerFigures, peak: peak, threadCounts: threadCounts,
-                                                  ourRSS: ourRSS, peerRSS: peerResult?["peak_rss_mb"] as? Double, tokens: totalTokens))
+            try BenchSupport.printJSON(jsonReport(engines: engines, peak: peak, threadCounts: threadCounts, ourRSS: ourRSS, tokens: totalTokens))
         }
     }
+
+    /// One engine's figures per thread count.
+    struct Engine {
+        var key: String
+        var label: String
+        var rss: Double?
+        var figures: [Int: Figures] = [:]
+    }
+
+    /// The peers' JSON keys and table labels, in table order.
+    static let peerEngines = [("pytorch", "sentence-transformers (PyTorch)"), ("ort_fp32", "ONNX Runtime fp32"),
+                              ("ort_int8", "ONNX Runtime int8 (quantize_dynamic)")]
 
     // MARK: - Inputs
 
@@ -187,7 +220,7 @@ struct BenchEmbedCommand: AsyncParsableCommand {
     }
 
     private func runPeer(texts: [String], queries: [String], modelDirectory: String, threads: [Int]) throws -> [String: Any] {
-        let environment = PeerEnvironment(name: "venv-peers", packages: ["sentence-transformers"])
+        let environment = PeerEnvironment(name: "venv-peers", packages: ["sentence-transformers", "onnx", "onnxruntime"])
         try environment.prepare()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nextraction-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -196,7 +229,7 @@ struct BenchEmbedCommand: AsyncParsableCommand {
         let queriesFile = directory.appendingPathComponent("queries.json")
         try JSONSerialization.data(withJSONObject: texts).write(to: textsFile)
         try JSONSerialization.data(withJSONObject: queries).write(to: queriesFile)
-        BenchSupport.progress("running the PyTorch peer …")
+        BenchSupport.progress("running the peers (PyTorch, ONNX Runtime fp32 and int8) …")
         return try environment.runScript("bench/peers/embed_peer.py", arguments: [
             "--model", URL(fileURLWithPath: modelDirectory).standardizedFileURL.path, "--texts", textsFile.path,
             "--queries", queriesFile.path, "--threads", threads.map(String.init).joined(separator: ","),

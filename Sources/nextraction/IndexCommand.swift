@@ -16,7 +16,14 @@ struct IndexCommand: AsyncParsableCommand {
     )
 
     struct Rebuild: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rebuild index generations from the vectors stored in the database.")
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild index generations from the vectors stored in the database.",
+            discussion: """
+                --reembed first embeds every chunk again with the model as configured now (e.g. after changing
+                NEX_EMBED_PRECISION, which a collection embedded in the other precision refuses until then).
+                Stop the servers using the collection first; an interrupted run is finished by running it again.
+                """
+        )
 
         @Option(help: "Only this collection (default: every collection).")
         var collection: String?
@@ -29,6 +36,9 @@ struct IndexCommand: AsyncParsableCommand {
 
         @Option(help: "IVF lists (default 4·√N).")
         var nlist: Int?
+
+        @Flag(help: "Embed every chunk again with the configured model and precision (NEX_EMBED_PRECISION) first.")
+        var reembed = false
 
         @OptionGroup var data: DataOptions
         @OptionGroup var model: ModelOptions
@@ -47,6 +57,16 @@ struct IndexCommand: AsyncParsableCommand {
             for (record, email) in targets {
                 guard let id = record.id else { continue }
                 let start = Date()
+                if reembed {
+                    let precision = services.embedder.precision.rawValue
+                    let name = "\(email) / \(record.name)"
+                    let (pages, chunks) = try await Reembedder(database: services.database, embedder: services.embedder)
+                        .run(collectionID: id) { done, total in
+                            if done == total || done % 200 == 0 { print("\(name): re-embedded \(done)/\(total) pages (\(precision))") }
+                        }
+                    print(String(format: "%@: %d pages, %d chunks re-embedded in %@ in %.1f s", name, pages, chunks, precision,
+                                 Date().timeIntervalSince(start)))
+                }
                 guard let index = try await services.indexes.rebuild(collectionID: id, kind: AnyVectorIndex.Kind(rawValue: kind) ?? .automatic,
                                                                      nlist: nlist) else { continue }
                 print(String(format: "%@ / %@: %@ index with %d vectors in %.2f s", email, record.name, index.kindName, index.count,

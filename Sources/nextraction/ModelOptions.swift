@@ -15,9 +15,6 @@ struct ModelOptions: ParsableArguments {
     /// Loads the embedder described by `config` and these options.
     func embedder(config: AppConfig) throws -> MiniLMEmbedder {
         try CPUFeatures.check()
-        var configuration = EmbedderConfiguration(modelDirectory: modelDir ?? config.modelDirectory)
-        configuration.maxBatchTokens = config.embedBatchTokens
-        if let threads = threads ?? config.embedThreads { configuration.threads = threads }
-        return try MiniLMEmbedder(configuration: configuration)
+        return try MiniLMEmbedder(configuration: config.embedderConfiguration(modelDirectory: modelDir, threads: threads))
     }
 }

@@ -39,6 +39,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: "the server's disk is full; nothing was changed")
             case .unavailable:
                 return APIError(.serviceUnavailable, code: "database_unavailable", message: "the database is unavailable; try again shortly")
+            case .precisionMismatch: return APIError(.conflict, code: "precision_mismatch", message: error.detail)
             case .database, .invalidURL, .notEmpty: return .internalError
             }
         default:
