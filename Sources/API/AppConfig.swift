@@ -91,7 +91,9 @@ public struct AppConfig: Sendable {
     public var embedThreads: Int?
     /// Number format of the encoder's dense layers (`NEX_EMBED_PRECISION`). A collection is
     /// searched in the precision it was embedded in; another one needs `index rebuild --reembed`.
-    public var embedPrecision = EmbeddingPrecision.fp32
+    /// nil (unset): int8, unless the database holds collections embedded in fp32
+    /// (`embedPrecision(for:)`), so an upgrade never locks existing collections out.
+    public var embedPrecision: EmbeddingPrecision?
     /// Let the crawler fetch loopback, private and link-local addresses (`NEX_ALLOW_PRIVATE_HOSTS=1`).
     public var allowPrivateHosts = false
     /// Upper bound for an ingest's `max_pages` (`NEX_MAX_PAGES_LIMIT`).
@@ -156,12 +158,27 @@ public struct AppConfig: Sendable {
 
     /// The embedder these settings describe: model folder, batch size, threads, precision
     /// (`modelDirectory` and `threads` override the configured ones).
-    public func embedderConfiguration(modelDirectory: String? = nil, threads: Int? = nil) -> EmbedderConfiguration {
+    public func embedderConfiguration(modelDirectory: String? = nil, threads: Int? = nil,
+                                      precision: EmbeddingPrecision? = nil) -> EmbedderConfiguration {
         var configuration = EmbedderConfiguration(modelDirectory: modelDirectory ?? self.modelDirectory)
         configuration.maxBatchTokens = embedBatchTokens
         if let threads = threads ?? embedThreads { configuration.threads = threads }
-        configuration.precision = embedPrecision
+        configuration.precision = precision ?? embedPrecision ?? .int8
         return configuration
+    }
+
+    /// The precision to run on `database`: `NEX_EMBED_PRECISION` when set; otherwise int8
+    /// unless a collection holding vectors was embedded in fp32 (recorded, or from before
+    /// precisions were recorded), which keeps an existing installation on fp32.
+    public func embedPrecision(for database: any DataStore) async throws -> EmbeddingPrecision {
+        if let embedPrecision { return embedPrecision }
+        for (collection, _) in try await database.allCollections() {
+            guard let id = collection.id else { continue }
+            let recorded = try await database.embedPrecision(collectionID: id)
+            if recorded == EmbeddingPrecision.fp32.rawValue { return .fp32 }
+            if recorded == nil, try await database.counts(collectionID: id).chunks > 0 { return .fp32 }
+        }
+        return .int8
     }
 
     /// Reads every `NEX_*` variable present in `environment`, keeping defaults for the rest.

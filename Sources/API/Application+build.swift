@@ -49,7 +49,11 @@ public struct AppDependencies: Sendable {
         var embedderError: String?
         if embedder == nil {
             do {
-                embedder = try MiniLMEmbedder(configuration: config.embedderConfiguration())
+                let precision = try await config.embedPrecision(for: database)
+                embedder = try MiniLMEmbedder(configuration: config.embedderConfiguration(precision: precision))
+                if config.embedPrecision == nil, precision == .fp32 {
+                    logger.notice("collections embedded in fp32: encoding in fp32 (int8 is about twice as fast; set NEX_EMBED_PRECISION=int8 and run `nextraction index rebuild --reembed` to switch)")
+                }
             } catch {
                 embedderError = "\(error)"
                 logger.error("embedding model unavailable: ingest and questions are disabled", metadata: ["error": "\(error)"])

@@ -106,8 +106,10 @@ enum DenseWeight: Sendable {
                              output + rows.lowerBound * outputs, Int32(outputs))
             }
             // Split like `parallelSGEMM`: by rows when there are many, else by columns (in
-            // whole 32-column tiles) so a short question still uses every core.
-            if workers <= 1 || tokens * outputs * inputs < 1 << 19 {
+            // whole 32-column tiles). Below ~16 M multiply-adds (a question of up to ~30
+            // tokens) one core finishes sooner than two hand the work over: int8 runs these
+            // products several times faster than fp32, so the hand-off weighs more.
+            if workers <= 1 || tokens * outputs * inputs < 1 << 24 {
                 product(rows: 0..<tokens, columns: 0..<outputs)
             } else if tokens >= 16 * workers {
                 Parallel.forEachRange(count: tokens, workers: workers, alignment: 8) { product(rows: $0, columns: 0..<outputs) }

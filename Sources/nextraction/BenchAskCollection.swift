@@ -29,6 +29,7 @@ enum BenchAskCollection {
         guard let userID = user.id, let collectionID = try await database.ensureCollection(userID: userID, name: "bench").id else {
             throw CLIError("cannot create the bench collection")
         }
+        try await database.setEmbedPrecision(collectionID: collectionID, precision: embedder.precision.rawValue)
         let ids = try await scratch.database.chunkIDs(collectionID: scratch.collectionID)
         let originals = try await scratch.database.chunks(ids: ids, collectionID: scratch.collectionID)
         let (vectorIDs, flat) = try await scratch.database.chunkVectors(ids: ids, dimension: embedder.dimension)

@@ -50,6 +50,10 @@ struct BenchAskCommand: AsyncParsableCommand {
                                + "(empty) database once.", valueName: "url"))
     var databaseURL: String?
 
+    @Option(help: ArgumentHelp("Encoder precisions to serve with, comma-separated (fp32, int8): one server each, same "
+                               + "questions, each on a collection embedded in its precision.", valueName: "list"))
+    var precision = "fp32,int8"
+
     @OptionGroup var model: ModelOptions
 
     static let email = "bench-ask@nextraction.local"
@@ -63,9 +67,22 @@ struct BenchAskCommand: AsyncParsableCommand {
         }
         let clientCounts = clients.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
         guard !clientCounts.isEmpty else { throw ValidationError("--clients needs positive numbers") }
-        let data = BenchSupport.repositoryRoot.appendingPathComponent(".build/bench-ask/\(chunks)").path
-        let questions = try await BenchAskCollection.prepare(folder: folder, chunks: chunks, dataDirectory: data,
-                                                             embedder: try model.embedder(config: config))
+        let precisions = try precision.split(separator: ",").map { name in
+            guard let value = EmbeddingPrecision(rawValue: String(name)) else { throw ValidationError("--precision takes fp32 and/or int8") }
+            return value
+        }
+        guard let firstPrecision = precisions.first else { throw ValidationError("--precision needs fp32 or int8") }
+        func dataDirectory(_ precision: EmbeddingPrecision) -> String {
+            BenchSupport.repositoryRoot.appendingPathComponent(".build/bench-ask/\(chunks)\(precision == .fp32 ? "" : "-\(precision.rawValue)")").path
+        }
+        var questions: [String] = []
+        for precision in precisions {
+            var settings = config
+            settings.embedPrecision = precision
+            questions = try await BenchAskCollection.prepare(folder: folder, chunks: chunks, dataDirectory: dataDirectory(precision),
+                                                             embedder: try model.embedder(config: settings))
+        }
+        let data = dataDirectory(firstPrecision)
         let llama = llm ? try await BenchChild.llamaPeer() : nil
         defer { llama?.stop() }
         var extra: [String: String] = [:]
@@ -73,22 +90,24 @@ struct BenchAskCommand: AsyncParsableCommand {
             extra = ["NEX_LLM_BASE_URL": "http://127.0.0.1:\(llama.port)/v1", "NEX_LLM_MODEL": BenchChild.llamaModel,
                      "NEX_QUOTA_GENERATIONS": "100000000"]
         }
-        var backends: [(name: String, url: DatabaseURL?)] = [("sqlite", nil)]
+        var backends: [(name: String, url: DatabaseURL?, precision: EmbeddingPrecision)] = precisions.map { ("sqlite", nil, $0) }
         // NEX_DATABASE_URL counts as --database-url here; the mirror refuses a database that
         // holds anything but this bench's copy, so a production database is never touched.
         if let databaseURL = databaseURL ?? config.databaseURL?.connectionString {
             let url = try AppConfig.databaseURL(databaseURL)
             _ = try await PostgresMirror.ensure(url, dataDirectory: data, dimension: try model.embedder(config: config).dimension)
-            backends.append(("postgres", url))
+            backends.append(("postgres", url, firstPrecision))
         }
         var output: [String: Any] = ["chunks": chunks]
-        var table = TextTable(["backend", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "answerable", "RSS MiB"])
+        var table = TextTable(["backend", "precision", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "answerable", "RSS MiB"])
+        var byPrecision: [String: Any] = [:]
         var first: (server: BenchChild, http: HTTPClient, baseURL: String, token: String)?
         defer { first?.server.stop() }
         for backend in backends {
             var environment = extra
             environment["NEX_DATABASE_URL"] = backend.url?.connectionString ?? ""
-            let server = try await BenchChild.server(dataDirectory: data, modelDirectory: model.modelDir ?? config.modelDirectory,
+            environment["NEX_EMBED_PRECISION"] = backend.precision.rawValue
+            let server = try await BenchChild.server(dataDirectory: dataDirectory(backend.precision), modelDirectory: model.modelDir ?? config.modelDirectory,
                                                      environment: environment)
             let baseURL = "http://127.0.0.1:\(server.port)"
             let http = try HTTPClient(userAgent: "nextraction-bench", maxConnectionsPerHost: 64, maxConnections: 64)
@@ -104,7 +123,7 @@ struct BenchAskCommand: AsyncParsableCommand {
             for count in clientCounts {
                 let run = try await Self.drive(http: http, base: baseURL, token: token, questions: questions, clients: count,
                                                total: requests * max(1, min(count, 4)))
-                table.add([backend.name, "\(count)", "\(run.latencies.count)", "\(run.errors)", String(format: "%.1f", run.rate),
+                table.add([backend.name, backend.precision.rawValue, "\(count)", "\(run.latencies.count)", "\(run.errors)", String(format: "%.1f", run.rate),
                            String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.5)),
                            String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.95)),
                            String(format: "%.1f", BenchSupport.percentile(run.latencies, 0.99)),
@@ -118,6 +137,11 @@ struct BenchAskCommand: AsyncParsableCommand {
             }
             let rss = server.peakRSSMegabytes()
             if backend.url == nil {
+                byPrecision[backend.precision.rawValue] = ["clients": rows, "server_peak_rss_mb": BenchSupport.round(rss, 0)]
+            }
+            if backend.url == nil, first != nil {
+                server.stop()
+            } else if backend.url == nil {
                 // The SQLite server also serves the LLM comparison below.
                 output["clients"] = rows
                 output["server_peak_rss_mb"] = BenchSupport.round(rss, 0)
@@ -127,6 +151,7 @@ struct BenchAskCommand: AsyncParsableCommand {
                 server.stop()
             }
         }
+        output["precisions"] = byPrecision
         print("Ask benchmark: POST /ask over HTTP, \(chunks)-chunk collection, extractive answers\n")
         print(table.render())
         print("\ntargets: p95 ≤ 50 ms with 1 client, 0 errors, server RSS < 512 MiB; PostgreSQL p95 within 1.5× of SQLite's")

@@ -67,10 +67,11 @@ struct IndexCommand: AsyncParsableCommand {
                     print(String(format: "%@: %d pages, %d chunks re-embedded in %@ in %.1f s", name, pages, chunks, precision,
                                  Date().timeIntervalSince(start)))
                 }
+                let rebuildStart = Date()
                 guard let index = try await services.indexes.rebuild(collectionID: id, kind: AnyVectorIndex.Kind(rawValue: kind) ?? .automatic,
                                                                      nlist: nlist) else { continue }
                 print(String(format: "%@ / %@: %@ index with %d vectors in %.2f s", email, record.name, index.kindName, index.count,
-                             Date().timeIntervalSince(start)))
+                             Date().timeIntervalSince(rebuildStart)))
             }
         }
     }

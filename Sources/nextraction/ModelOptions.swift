@@ -13,8 +13,9 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     /// Loads the embedder described by `config` and these options.
-    func embedder(config: AppConfig) throws -> MiniLMEmbedder {
+    func embedder(config: AppConfig, precision: EmbeddingPrecision? = nil) throws -> MiniLMEmbedder {
         try CPUFeatures.check()
-        return try MiniLMEmbedder(configuration: config.embedderConfiguration(modelDirectory: modelDir, threads: threads))
+        return try MiniLMEmbedder(configuration: config.embedderConfiguration(modelDirectory: modelDir, threads: threads,
+                                                                                 precision: precision))
     }
 }

@@ -20,7 +20,7 @@ struct LocalServices {
     init(data: DataOptions, model: ModelOptions, existing: Bool = true) async throws {
         config = try existing ? data.existingConfig() : data.config()
         database = try await config.openDatabase()
-        embedder = try model.embedder(config: config)
+        embedder = try model.embedder(config: config, precision: try await config.embedPrecision(for: database))
         indexes = IndexRegistry(directory: config.indexDirectory, dimension: embedder.dimension, database: database)
     }
 

@@ -1,4 +1,5 @@
 import API
+import Embedding
 import Foundation
 import HTTPKit
 import Logging
@@ -206,7 +207,8 @@ struct ConfigurationTests {
         #expect(config.logLevel == .debug)
         #expect(try AppConfig.load(environment: [:]).port == 8000)
 
-        for (name, value) in [("NEX_PORT", "99999"), ("NEX_TOKEN_TTL", "soon"), ("NEX_JWT_SECRET", "short"), ("NEX_BCRYPT_COST", "2")] {
+        for (name, value) in [("NEX_PORT", "99999"), ("NEX_TOKEN_TTL", "soon"), ("NEX_JWT_SECRET", "short"), ("NEX_BCRYPT_COST", "2"),
+                              ("NEX_EMBED_PRECISION", "int4")] {
             do {
                 _ = try AppConfig.load(environment: [name: value])
                 Issue.record("\(name)=\(value) was accepted")
@@ -214,5 +216,20 @@ struct ConfigurationTests {
                 #expect("\(error)".contains(name))
             }
         }
+    }
+
+    @Test("unset, the embedding precision is int8 unless the database holds fp32 collections; set, it is what it says", arguments: Backend.allCases)
+    func precision(_ backend: Backend) async throws {
+        let opened = try await backend.open()   // holds the database's folder while the test runs
+        let store = opened.store
+        let unset = try AppConfig.load(environment: [:])
+        #expect(try AppConfig.load(environment: ["NEX_EMBED_PRECISION": "FP32"]).embedPrecision == .fp32)
+        let owner = try await Owner(store)
+        #expect(try await unset.embedPrecision(for: store) == .int8)   // an empty collection holds no vectors
+        _ = try await store.storeTestPage(collectionID: owner.collectionID, url: "https://x.test/a", texts: ["alpha"])
+        #expect(try await unset.embedPrecision(for: store) == .fp32)   // vectors from before precisions were recorded
+        try await store.setEmbedPrecision(collectionID: owner.collectionID, precision: "int8")
+        #expect(try await unset.embedPrecision(for: store) == .int8)
+        #expect(try await AppConfig.load(environment: ["NEX_EMBED_PRECISION": "fp32"]).embedPrecision(for: store) == .fp32)
     }
 }

@@ -34,7 +34,9 @@ for site in "${sites[@]}"; do
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${PACKAGE[$site]}" >/dev/null
   fi
   python3 bench/sites/validate.py --root "$root" "bench/sites/$site.jsonl"
-  data=.build/eval-sites/$site
+  # Collections are embedded in one precision (NEX_EMBED_PRECISION): int8 ones live apart.
+  data=.build/eval-sites/$site${NEX_EMBED_PRECISION:+-$NEX_EMBED_PRECISION}
+  [ "${NEX_EMBED_PRECISION:-fp32}" = fp32 ] && data=.build/eval-sites/$site
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   python3 -m http.server --bind 127.0.0.1 --directory "$root" "$port" >/dev/null 2>&1 &
   server=$!

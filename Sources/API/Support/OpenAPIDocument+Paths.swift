@@ -120,7 +120,9 @@ extension OpenAPIDocument {
                 success: ("200", "The answer as JSON, or with `stream: true` or `Accept: text/event-stream` a stream of server-sent "
                           + "events: `sources` (the pages), `citations`, `answer` (text deltas), then `done` (the whole Answer object)",
                           ["application/json": ["schema": ref("Answer")], sse: ["schema": ["type": "string", "description": "SSE frames"]]]),
-                errors: [404: "No such collection or conversation of this user", 422: "Empty or too long question, top_k or mode out of range",
+                errors: [404: "No such collection or conversation of this user",
+                         409: "`precision_mismatch`: the collection was embedded in another precision than the server's (NEX_EMBED_PRECISION)",
+                         422: "Empty or too long question, top_k or mode out of range",
                          429: "Too many questions per minute, or the generation quota is used up; see Retry-After",
                          503: "The embedding model is not loaded"])),
             ("/search", "get", Operation(
@@ -129,8 +131,9 @@ extension OpenAPIDocument {
                              queryParameter("collection", ["type": "string", "default": "default"]),
                              queryParameter("k", integer(1...100, default: 10))],
                 success: ("200", "Results", jsonContent(ref("SearchResults"))),
-                errors: [404: "No such collection of this user", 429: "Too many questions per minute; see Retry-After",
-                         503: "The embedding model is not loaded"])),
+                errors: [404: "No such collection of this user",
+                         409: "`precision_mismatch`: the collection was embedded in another precision than the server's (NEX_EMBED_PRECISION)",
+                         429: "Too many questions per minute; see Retry-After", 503: "The embedding model is not loaded"])),
             ("/plans", "post", Operation(
                 summary: "Store a validated plan (a JSON body, or the first file of a multipart/form-data upload)",
                 body: ["application/json": ["schema": ref("Plan")],
