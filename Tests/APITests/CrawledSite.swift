@@ -91,3 +91,17 @@ func withGardenServer(_ backend: Backend = .sqlite, rate: Int = 1000, llm: Strin
         try await body(alice, api.baseURL)
     }
 }
+
+extension CrawledSite {
+    /// A copy of this crawl's data folder for a test that changes it, made with `backup`
+    /// (which leaves the shared original alone): the folder to keep alive and the copy's path.
+    func copy(prefix: String) async throws -> (folder: TemporaryDirectory, data: String) {
+        let original = try await build()
+        let folder = try TemporaryDirectory(prefix: prefix)
+        let data = folder.appending("data")
+        let backup = try await runProgramAsync(BuildProducts.nextraction, ["backup", data, "--data-dir", original.directory],
+                                               environment: ["NEX_MODEL_DIR": TestModel.directory, "NEX_BCRYPT_COST": "4"])
+        guard backup.status == 0 else { throw APIClientError.unexpected(status: Int(backup.status), body: backup.output) }
+        return (folder, data)
+    }
+}

@@ -74,13 +74,9 @@ struct PostgresOperationsTests {
 
     @Test("migrate copies a SQLite folder (two users, a crawled collection) into PostgreSQL: same answer and citations, old passwords work; a second run refuses")
     func migrate() async throws {
-        // A copy of the shared garden crawl (made with `backup`, which leaves the original alone).
-        let garden = try await CrawledSite.garden.build()
-        let folder = try TemporaryDirectory(prefix: "migrate")
-        let data = folder.appending("data")
+        let (folder, data) = try await CrawledSite.garden.copy(prefix: "migrate")
+        defer { withExtendedLifetime(folder) {} }
         let environment = ["NEX_MODEL_DIR": TestModel.directory, "NEX_BCRYPT_COST": "4"]
-        let backup = try await runProgramAsync(BuildProducts.nextraction, ["backup", data, "--data-dir", garden.directory], environment: environment)
-        #expect(backup.status == 0, "\(backup.output)")
         let bob = try runCLI(["user", "create", "--email", "bob@example.com", "--data-dir", data], stdin: "bobs password 1\n")
         #expect(bob.status == 0, "\(bob.output)")
 

@@ -11,13 +11,10 @@ import Testing
 struct PrecisionTests {
     @Test("an fp32 collection is refused by an int8 server (409 precision_mismatch, ingest fails) until re-embedded; then the int8 server answers it and an fp32 one refuses it")
     func switchPrecision() async throws {
-        // A copy of the shared garden crawl (fp32), made with `backup`, which leaves the original alone.
-        let garden = try await CrawledSite.garden.build()
-        let folder = try TemporaryDirectory(prefix: "precision")
-        let data = folder.appending("data")
+        // A copy of the shared garden crawl, embedded in fp32.
+        let (folder, data) = try await CrawledSite.garden.copy(prefix: "precision")
+        defer { withExtendedLifetime(folder) {} }
         let environment = ["NEX_MODEL_DIR": TestModel.directory, "NEX_BCRYPT_COST": "4"]
-        let backup = try await runProgramAsync(BuildProducts.nextraction, ["backup", data, "--data-dir", garden.directory], environment: environment)
-        #expect(backup.status == 0, "\(backup.output)")
         let question: [String: any Sendable] = ["question": "When is the best time of year to cut back rose bushes?", "collection": "garden"]
 
         func serve<T>(_ embedder: MiniLMEmbedder, _ body: (APIClient) async throws -> T) async throws -> T {
