@@ -3,17 +3,20 @@
 # limit raised, against a release server on the `bench ask` collection (100k chunks, built
 # by `nextraction bench ask` on first use); then /ask again while an ingest runs.
 #
-#   bench/load/wrk.sh [--duration 60s] [--connections 32] [--json]
+#   bench/load/wrk.sh [--duration 60s] [--connections 32] [--precision fp32|int8] [--json]
+#
+# --precision: the server's NEX_EMBED_PRECISION, on the bench collection embedded in it.
 #
 # Reports requests, errors (socket errors and non-2xx answers), latency p50/p95/p99 and the
 # server's RSS before and after each run. With --json the last line is one JSON object.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=60s connections=32 json=0
+duration=60s connections=32 json=0 precision=fp32
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
+    --precision) precision=$2; shift 2 ;;
     --json) json=1; shift ;;
     *) echo "unknown argument $1"; exit 2 ;;
   esac
@@ -22,13 +25,13 @@ bin=.build/release/nextraction
 [ -x "$bin" ] || { echo "no release build: run 'swift build -c release --product nextraction'"; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 export NEX_MODEL_DIR=${NEX_MODEL_DIR:-$PWD/Data/models/all-MiniLM-L6-v2}
-data=.build/bench-ask/100000
-[ -f "$data/bench-ready" ] || "$bin" bench ask --chunks 100000 --clients 1 --requests 10 >/dev/null
+case "$precision" in fp32) data=.build/bench-ask/100000 ;; int8) data=.build/bench-ask/100000-int8 ;; *) echo "--precision fp32|int8"; exit 2 ;; esac
+[ -f "$data/bench-ready" ] || "$bin" bench ask --chunks 100000 --clients 1 --requests 10 --precision "$precision" >/dev/null
 work=$(mktemp -d)
 trap 'kill $server $site 2>/dev/null || true; rm -rf "$work"' EXIT
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-NEX_DATA_DIR=$data NEX_PORT=$port NEX_ASK_RATE=1000000 NEX_ALLOW_PRIVATE_HOSTS=1 NEX_CRAWL_DELAY=0 NEX_LOG_LEVEL=warning \
+NEX_EMBED_PRECISION=$precision NEX_DATA_DIR=$data NEX_PORT=$port NEX_ASK_RATE=1000000 NEX_ALLOW_PRIVATE_HOSTS=1 NEX_CRAWL_DELAY=0 NEX_LOG_LEVEL=warning \
   "$bin" serve > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
