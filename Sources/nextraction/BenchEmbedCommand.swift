@@ -35,6 +35,10 @@ struct BenchEmbedCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Our precisions to measure, comma-separated (fp32, int8).", valueName: "list"))
     var precision = "fp32,int8"
 
+    @Option(help: ArgumentHelp("The int8 kernel to run (avx512-vnni, avx-vnni, avx2, portable; default: the best this CPU has), "
+                               + "to see what a CPU without VNNI gets.", valueName: "name"))
+    var int8Kernel: String?
+
     @Flag(help: "Skip the peers.")
     var noPeer = false
 
@@ -94,6 +98,7 @@ struct BenchEmbedCommand: AsyncParsableCommand {
             }
             return value
         }
+        if let int8Kernel { EmbeddingPrecision.useInt8Kernel(int8Kernel) }
         var engines: [Engine] = []
         var peak: [Int: Double] = [:]
         for count in threadCounts { peak[count] = measurePeak(threads: count) }
