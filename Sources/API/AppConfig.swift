@@ -91,8 +91,9 @@ public struct AppConfig: Sendable {
     public var embedThreads: Int?
     /// Number format of the encoder's dense layers (`NEX_EMBED_PRECISION`). A collection is
     /// searched in the precision it was embedded in; another one needs `index rebuild --reembed`.
-    /// nil (unset): int8, unless the database holds collections embedded in fp32
-    /// (`embedPrecision(for:)`), so an upgrade never locks existing collections out.
+    /// nil (unset): the precision of the collections the database holds (fp32 if any is), so an
+    /// upgrade never locks collections out; with none, `EmbeddingPrecision.preferred` (int8
+    /// on a CPU with VNNI) — see `embedPrecision(for:)`.
     public var embedPrecision: EmbeddingPrecision?
     /// Let the crawler fetch loopback, private and link-local addresses (`NEX_ALLOW_PRIVATE_HOSTS=1`).
     public var allowPrivateHosts = false
@@ -163,22 +164,25 @@ public struct AppConfig: Sendable {
         var configuration = EmbedderConfiguration(modelDirectory: modelDirectory ?? self.modelDirectory)
         configuration.maxBatchTokens = embedBatchTokens
         if let threads = threads ?? embedThreads { configuration.threads = threads }
-        configuration.precision = precision ?? embedPrecision ?? .int8
+        configuration.precision = precision ?? embedPrecision ?? .preferred
         return configuration
     }
 
-    /// The precision to run on `database`: `NEX_EMBED_PRECISION` when set; otherwise int8
-    /// unless a collection holding vectors was embedded in fp32 (recorded, or from before
-    /// precisions were recorded), which keeps an existing installation on fp32.
+    /// The precision to run on `database`: `NEX_EMBED_PRECISION` when set; otherwise that of
+    /// the collections holding vectors — fp32 if any was embedded in fp32 (recorded, or from
+    /// before precisions were recorded), which keeps an existing installation working, else
+    /// int8 if any is — and with none, `EmbeddingPrecision.preferred` for this CPU.
     public func embedPrecision(for database: any DataStore) async throws -> EmbeddingPrecision {
         if let embedPrecision { return embedPrecision }
+        var found: EmbeddingPrecision?
         for (collection, _) in try await database.allCollections() {
             guard let id = collection.id else { continue }
             let recorded = try await database.embedPrecision(collectionID: id)
             if recorded == EmbeddingPrecision.fp32.rawValue { return .fp32 }
             if recorded == nil, try await database.counts(collectionID: id).chunks > 0 { return .fp32 }
+            if recorded == EmbeddingPrecision.int8.rawValue { found = .int8 }
         }
-        return .int8
+        return found ?? .preferred
     }
 
     /// Reads every `NEX_*` variable present in `environment`, keeping defaults for the rest.

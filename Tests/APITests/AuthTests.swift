@@ -218,14 +218,14 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("unset, the embedding precision is int8 unless the database holds fp32 collections; set, it is what it says", arguments: Backend.allCases)
+    @Test("unset, the embedding precision is the collections' (fp32 if any is), else the CPU's preferred one; set, it is what it says", arguments: Backend.allCases)
     func precision(_ backend: Backend) async throws {
         let opened = try await backend.open()   // holds the database's folder while the test runs
         let store = opened.store
         let unset = try AppConfig.load(environment: [:])
         #expect(try AppConfig.load(environment: ["NEX_EMBED_PRECISION": "FP32"]).embedPrecision == .fp32)
         let owner = try await Owner(store)
-        #expect(try await unset.embedPrecision(for: store) == .int8)   // an empty collection holds no vectors
+        #expect(try await unset.embedPrecision(for: store) == EmbeddingPrecision.preferred)   // an empty collection holds no vectors
         _ = try await store.storeTestPage(collectionID: owner.collectionID, url: "https://x.test/a", texts: ["alpha"])
         #expect(try await unset.embedPrecision(for: store) == .fp32)   // vectors from before precisions were recorded
         try await store.setEmbedPrecision(collectionID: owner.collectionID, precision: "int8")
