@@ -79,6 +79,13 @@ public final class ServerProcess: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        // Nothing else of the test process: a server (a postmaster above all, which outlives
+        // its pg_ctl) that inherited another test's pipe would hold it open, and that test's
+        // read to end of file would never return (seen on a fresh clone: a hang).
+        // (glibc's closefrom action is not visible to Swift: close each descriptor open now;
+        // one closed meanwhile is ignored by posix_spawn.)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
+        for descriptor in open where descriptor > 2 { posix_spawn_file_actions_addclose(&actions, descriptor) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
