@@ -59,7 +59,7 @@ struct BertEncoder: Sendable {
         let w = weights
         workspace.tokenIDs.withUnsafeBufferPointer { ids in
             workspace.positions.withUnsafeBufferPointer { positions in
-                rowBlocks(tokens, cols: h, workers: workers) { rows in
+                Self.rowBlocks(tokens, cols: h, workers: workers) { rows in
                     for t in rows {
                         let destination = hidden + t * h
                         let word = w.wordEmbeddings.pointer + Int(ids[t]) * h
@@ -88,8 +88,8 @@ struct BertEncoder: Sendable {
         let qkv = workspace.qkv.pointer
         let context = workspace.context.pointer
 
-        linear(workspace.hidden.pointer, inputs: h, weight: layer.qkv, bias: layer.qkvBias, outputs: 3 * h,
-               into: qkv, tokens: tokens, workers: workers, workspace: workspace)
+        layer.qkv.apply(workspace.hidden.pointer, inputs: h, bias: layer.qkvBias, outputs: 3 * h,
+                        into: qkv, tokens: tokens, workers: workers, workspace: workspace)
 
         // Work items (sequence, head), balanced across workers by their L² cost.
         let items = lengths.indices.flatMap { s in (0..<heads).map { (s, $0) } }
@@ -117,8 +117,8 @@ struct BertEncoder: Sendable {
         }
 
         let projected = workspace.projected.pointer
-        linear(context, inputs: h, weight: layer.attentionOutput, bias: layer.attentionOutputBias, outputs: h,
-               into: projected, tokens: tokens, workers: workers, workspace: workspace)
+        layer.attentionOutput.apply(context, inputs: h, bias: layer.attentionOutputBias, outputs: h,
+                                    into: projected, tokens: tokens, workers: workers, workspace: workspace)
         normalizeResidual(projected, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta,
                           workspace: workspace, tokens: tokens, workers: workers)
     }
@@ -128,25 +128,16 @@ struct BertEncoder: Sendable {
         let h = configuration.hiddenSize
         let i = configuration.intermediateSize
         let intermediate = workspace.intermediate.pointer
-        linear(workspace.hidden.pointer, inputs: h, weight: layer.intermediate, bias: layer.intermediateBias, outputs: i,
-               into: intermediate, tokens: tokens, workers: workers, workspace: workspace)
-        rowBlocks(tokens, cols: i, workers: workers) { rows in
+        layer.intermediate.apply(workspace.hidden.pointer, inputs: h, bias: layer.intermediateBias, outputs: i,
+                                 into: intermediate, tokens: tokens, workers: workers, workspace: workspace)
+        Self.rowBlocks(tokens, cols: i, workers: workers) { rows in
             Kernels.gelu(intermediate + rows.lowerBound * i, count: rows.count * i)
         }
         let projected = workspace.projected.pointer
-        linear(intermediate, inputs: i, weight: layer.output, bias: layer.outputBias, outputs: h,
-               into: projected, tokens: tokens, workers: workers, workspace: workspace)
+        layer.output.apply(intermediate, inputs: i, bias: layer.outputBias, outputs: h,
+                           into: projected, tokens: tokens, workers: workers, workspace: workspace)
         normalizeResidual(projected, gamma: layer.outputNormGamma, beta: layer.outputNormBeta,
                           workspace: workspace, tokens: tokens, workers: workers)
-    }
-
-    /// output = input · weightᵀ + bias for `tokens` rows, in the weight's precision.
-    private func linear(
-        _ input: UnsafePointer<Float>, inputs: Int, weight: DenseWeight, bias: FloatBuffer, outputs: Int,
-        into output: UnsafeMutablePointer<Float>, tokens: Int, workers: Int, workspace: EncoderWorkspace
-    ) {
-        weight.apply(input, inputs: inputs, bias: bias, outputs: outputs, into: output, tokens: tokens, workers: workers,
-                     workspace: workspace)
     }
 
     /// hidden ← LayerNorm(projected + hidden).
@@ -157,7 +148,7 @@ struct BertEncoder: Sendable {
         let h = configuration.hiddenSize
         let hidden = workspace.hidden.pointer
         let epsilon = configuration.layerNormEps
-        rowBlocks(tokens, cols: h, workers: workers) { rows in
+        Self.rowBlocks(tokens, cols: h, workers: workers) { rows in
             Kernels.addBiasResidualNorm(
                 projected + rows.lowerBound * h, bias: nil, residual: hidden + rows.lowerBound * h,
                 rows: rows.count, cols: h, rowStride: h, gamma: gamma.pointer, beta: beta.pointer, epsilon: epsilon
@@ -182,7 +173,8 @@ struct BertEncoder: Sendable {
     }
 
     /// Runs `body` over row blocks in parallel when the pass is big enough to pay for it.
-    private func rowBlocks(_ rows: Int, cols: Int, workers: Int, _ body: (Range<Int>) -> Void) {
-        DenseWeight.rowBlocks(rows, cols: cols, workers: workers, body)
+    static func rowBlocks(_ rows: Int, cols: Int, workers: Int, _ body: (Range<Int>) -> Void) {
+        let effective = rows * cols < 1 << 15 ? 1 : workers
+        Parallel.forEachRange(count: rows, workers: effective, body)
     }
 }

@@ -28,6 +28,10 @@ public enum EmbeddingPrecision: String, Sendable, CaseIterable, Codable {
         nx_best_kernel().rawValue >= NX_KERNEL_AVX2.rawValue ? .int8 : .fp32
     }
 
+    /// What names data kept apart per precision (caches, bench collections): nothing for fp32
+    /// (the folders from before precisions existed), "-int8" for int8.
+    public var folderSuffix: String { self == .fp32 ? "" : "-\(rawValue)" }
+
     /// Forces an int8 kernel by name, for tests and benchmarks comparing them; one the CPU
     /// lacks falls back to the next. Returns the kernel now in use.
     @discardableResult
@@ -63,9 +67,6 @@ final class QuantizedMatrix: @unchecked Sendable {
         nx_pack_weights(weight.pointer, Int32(outputs), Int32(inputs), packed, scales, sums)
     }
 
-    /// Bytes held.
-    var byteCount: Int { Int(nx_packed_size(Int32(outputs), Int32(inputs))) + Int(nx_padded_n(Int32(outputs))) * 8 }
-
     deinit {
         packed.deallocate()
         scales.deallocate()
@@ -93,7 +94,7 @@ enum DenseWeight: Sendable {
                into output: UnsafeMutablePointer<Float>, tokens: Int, workers: Int, workspace: EncoderWorkspace) {
         switch self {
         case .fp32(let weight):
-            Self.rowBlocks(tokens, cols: outputs, workers: workers) { rows in
+            BertEncoder.rowBlocks(tokens, cols: outputs, workers: workers) { rows in
                 for row in rows { (output + row * outputs).update(from: bias.pointer, count: outputs) }
             }
             BLAS.parallelSGEMM(.none, .transposed, m: tokens, n: outputs, k: inputs,
@@ -103,7 +104,7 @@ enum DenseWeight: Sendable {
             let padded = Int(nx_padded_k(Int32(inputs)))
             workspace.reserveQuantized(tokens: tokens, paddedInputs: padded)
             let bytes = workspace.quantizedRows.pointer, scales = workspace.rowScales.pointer, zeros = workspace.rowZeros.pointer
-            Self.rowBlocks(tokens, cols: inputs, workers: workers) { rows in
+            BertEncoder.rowBlocks(tokens, cols: inputs, workers: workers) { rows in
                 nx_quantize_rows(input + rows.lowerBound * inputs, Int32(rows.count), Int32(inputs), Int32(inputs),
                                  bytes + rows.lowerBound * padded, scales + rows.lowerBound, zeros + rows.lowerBound)
             }
@@ -127,9 +128,4 @@ enum DenseWeight: Sendable {
         }
     }
 
-    /// Runs `body` over row blocks in parallel when the pass is big enough to pay for it.
-    static func rowBlocks(_ rows: Int, cols: Int, workers: Int, _ body: (Range<Int>) -> Void) {
-        let effective = rows * cols < 1 << 15 ? 1 : workers
-        Parallel.forEachRange(count: rows, workers: effective, body)
-    }
 }

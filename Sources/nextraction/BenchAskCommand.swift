@@ -73,7 +73,7 @@ struct BenchAskCommand: AsyncParsableCommand {
         }
         guard let firstPrecision = precisions.first else { throw ValidationError("--precision needs fp32 or int8") }
         func dataDirectory(_ precision: EmbeddingPrecision) -> String {
-            BenchSupport.repositoryRoot.appendingPathComponent(".build/bench-ask/\(chunks)\(precision == .fp32 ? "" : "-\(precision.rawValue)")").path
+            BenchSupport.repositoryRoot.appendingPathComponent(".build/bench-ask/\(chunks)\(precision.folderSuffix)").path
         }
         var questions: [String] = []
         for precision in precisions {

@@ -22,8 +22,7 @@ struct ScratchCollection {
                      postgres: DatabaseURL? = nil) async throws -> ScratchCollection {
         let root = cache ?? BenchSupport.repositoryRoot.appendingPathComponent(".build/eval-cache").path
         // Vectors of one precision are never searched with query vectors of the other.
-        let precision = embedder.configuration.precision == .fp32 ? "" : "-\(embedder.configuration.precision.rawValue)"
-        let directory = (root as NSString).appendingPathComponent("beir-\(dataset.fingerprint)\(precision)")
+        let directory = (root as NSString).appendingPathComponent("beir-\(dataset.fingerprint)\(embedder.precision.folderSuffix)")
         let marker = (directory as NSString).appendingPathComponent("complete")
         if fresh { try? FileManager.default.removeItem(atPath: directory) }
         let cached = FileManager.default.fileExists(atPath: marker)
