@@ -78,13 +78,13 @@ struct EvalSiteCommand: AsyncParsableCommand {
     }
 
     static func table(_ groups: [(String, SiteScores)]) -> TextTable {
-        var table = TextTable(["kind", "questions", "hit@1", "hit@5", "cited", "answer terms", "off-topic abstained",
+        var table = TextTable(["kind", "questions", "hit@1", "hit@5", "cited", "answer terms", "terms in top 5", "off-topic abstained",
                                "false abstentions", "p50 / p95 ms"])
         func share(_ value: Double, _ count: Int) -> String { count == 0 ? "—" : String(format: "%.3f", value) }
         for (name, scores) in groups {
             table.add([name, "\(scores.answerable) + \(scores.offTopic)", share(scores.hitAt1, scores.answerable),
                        share(scores.hitAt5, scores.answerable), share(scores.citedHit, scores.answerable),
-                       share(scores.termRate, scores.answerable),
+                       share(scores.termRate, scores.answerable), share(scores.termRetrievedRate, scores.answerable),
                        scores.offTopic == 0 ? "—" : "\(scores.abstained) / \(scores.offTopic)",
                        scores.answerable == 0 ? "—" : "\(scores.falselyAbstained) / \(scores.answerable)",
                        String(format: "%.0f / %.0f", scores.p50, scores.p95)])
@@ -98,7 +98,8 @@ struct EvalSiteCommand: AsyncParsableCommand {
         let marks: String
         if outcome.item.isAnswerable {
             marks = [outcome.hitAt1 ? "1" : "-", outcome.hitAt5 ? "5" : "-", outcome.citedHit ? "c" : "-",
-                     outcome.termFound == true ? "t" : "-", outcome.abstained ? "A" : "-"].joined()
+                     outcome.termFound == true ? "t" : (outcome.termRetrieved == true ? "r" : "-"),
+                     outcome.abstained ? "A" : "-"].joined()
         } else {
             marks = outcome.abstained ? "abstained" : "ANSWERED"
         }

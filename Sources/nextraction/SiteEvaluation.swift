@@ -38,6 +38,9 @@ struct SiteOutcome {
     var cited: [String]
     /// Whether an answer term occurs in the answer or its cited snippets (nil: no terms given).
     var termFound: Bool?
+    /// Whether an answer term occurs in the five best retrieved chunks (nil: no terms given):
+    /// beside `termFound`, it tells a miss of the search from a miss of the answer step.
+    var termRetrieved: Bool?
     var milliseconds: Double
     var timings: AskTimings
 
@@ -52,7 +55,10 @@ struct SiteOutcome {
         sources = result.sources.map(\.url)
         cited = result.answer.citations.map(\.url)
         let quoted = ([result.answer.text] + result.answer.citations.map(\.snippet)).joined(separator: "\n")
-        termFound = (item.answerTerms ?? []).isEmpty ? nil : (item.answerTerms ?? []).contains { Self.contains(quoted, term: $0) }
+        let terms = item.answerTerms ?? []
+        termFound = terms.isEmpty ? nil : terms.contains { Self.contains(quoted, term: $0) }
+        let retrieved = result.chunks.prefix(5).map(\.chunk.text).joined(separator: "\n")
+        termRetrieved = terms.isEmpty ? nil : terms.contains { Self.contains(retrieved, term: $0) }
         milliseconds = result.timings.totalMilliseconds
         timings = result.timings
     }
@@ -78,7 +84,7 @@ struct SiteOutcome {
 /// The measures of `eval site` over a group of questions (one kind, or all).
 struct SiteScores {
     var answerable = 0, offTopic = 0
-    var hitAt1 = 0.0, hitAt5 = 0.0, citedHit = 0.0, termRate = 0.0
+    var hitAt1 = 0.0, hitAt5 = 0.0, citedHit = 0.0, termRate = 0.0, termRetrievedRate = 0.0
     /// Off-topic questions that were abstained on, and answerable ones that were.
     var abstained = 0, falselyAbstained = 0
     var p50 = 0.0, p95 = 0.0
@@ -94,6 +100,7 @@ struct SiteScores {
         hitAt5 = rate(answerable.map(\.hitAt5))
         citedHit = rate(answerable.map(\.citedHit))
         termRate = rate(answerable.compactMap(\.termFound))
+        termRetrievedRate = rate(answerable.compactMap(\.termRetrieved))
         abstained = outcomes.filter { !$0.item.isAnswerable && $0.abstained }.count
         falselyAbstained = answerable.filter(\.abstained).count
         let latencies = outcomes.map(\.milliseconds)
@@ -113,6 +120,7 @@ struct SiteScores {
             "questions": answerable + offTopic, "answerable": answerable, "offtopic": offTopic,
             "hit@1": BenchSupport.round(hitAt1, 4), "hit@5": BenchSupport.round(hitAt5, 4),
             "cited_hit": BenchSupport.round(citedHit, 4), "answer_term_rate": BenchSupport.round(termRate, 4),
+            "answer_term_retrieved_rate": BenchSupport.round(termRetrievedRate, 4),
             "abstained_offtopic": abstained, "abstention_rate": BenchSupport.round(abstentionRate, 4),
             "false_abstentions": falselyAbstained, "false_abstention_rate": BenchSupport.round(falseAbstentionRate, 4),
             "latency_p50_ms": BenchSupport.round(p50, 2), "latency_p95_ms": BenchSupport.round(p95, 2),
