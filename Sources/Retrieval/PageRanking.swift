@@ -16,9 +16,12 @@ public struct RankedPage: Sendable {
 /// chunk, plus a share of its best chunk in another section (a page with relevant passages in
 /// several sections is more likely the one that answers), plus how much of the question's (IDF-weighted) terms its
 /// title and its best chunk's heading path hold — on documentation sites titles and headings
-/// name exactly what a page is about. Weights are `RetrievalConfiguration` fields, tuned on the dev sets (`bench/sites`) and checked on SciFact.
+/// name exactly what a page is about — plus the question's similarity to the page's opening
+/// (its first chunk: what the page says it is about, even when another chunk matched). Weights are `RetrievalConfiguration` fields, tuned on the dev sets (`bench/sites`) and checked on SciFact.
 enum PageRanking {
-    static func rank(_ chunks: [RetrievedChunk], weights: QuestionWeights?, configuration: RetrievalConfiguration) -> [RankedPage] {
+    /// `openings`: the question's cosine similarity to each page's first chunk, by document id.
+    static func rank(_ chunks: [RetrievedChunk], weights: QuestionWeights?, openings: [Int64: Double] = [:],
+                     configuration: RetrievalConfiguration) -> [RankedPage] {
         var pages: [Int64: RankedPage] = [:]
         var order: [Int64] = []
         for hit in chunks {
@@ -41,6 +44,7 @@ enum PageRanking {
             let bestSection = page.chunks.first?.chunk.headingPath
             let second = page.chunks.dropFirst().first { $0.chunk.headingPath != bestSection }?.fused ?? 0
             var score = best + configuration.pageSecondChunkWeight * second
+                + configuration.pageOpeningWeight * (openings[page.documentID] ?? 0)
             if let weights {
                 score += configuration.pageTitleWeight * weights.coverage(QuestionWeights.stems(of: page.title))
                 let heading = page.chunks.first?.chunk.headingPath ?? ""

@@ -52,6 +52,10 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     public var pageTitleWeight = 0.15
     /// Weight of the question's terms found in the best chunk's heading path.
     public var pageHeadingWeight = 0.1
+    /// Weight of the cosine similarity between the question and the page's opening (its first
+    /// chunk: what a documentation page says it is about — a man page's NAME and DESCRIPTION,
+    /// a module page's summary), whether or not that chunk was retrieved.
+    public var pageOpeningWeight = 0.7
 
     // Answer composition (see `AnswerComposer`).
 
@@ -122,6 +126,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
         case "page_second_chunk_weight": pageSecondChunkWeight = try number()
         case "page_title_weight": pageTitleWeight = try number()
         case "page_heading_weight": pageHeadingWeight = try number()
+        case "page_opening_weight": pageOpeningWeight = try number()
         case "answer_pages": answerPages = Int(try number())
         case "chunks_per_answer_page": chunksPerAnswerPage = Int(try number())
         case "max_passage_sentences": maxPassageSentences = Int(try number())

@@ -123,7 +123,22 @@ public struct Retriever: Sendable {
         let retrieved = candidates.compactMap { candidate in
             byID[candidate.id].map { RetrievedChunk(chunk: $0, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused) }
         }
-        return PageRanking.rank(retrieved, weights: weights, configuration: configuration)
+        let openings = try await openingSimilarities(documentIDs: Array(Set(chunks.map(\.documentID))), vector: vector)
+        return PageRanking.rank(retrieved, weights: weights, openings: openings, configuration: configuration)
+    }
+
+    /// The cosine similarity of `vector` to each page's opening (first chunk), by document id
+    /// (empty when the page opening does not count or there is no vector).
+    func openingSimilarities(documentIDs: [Int64], vector: [Float]) async throws -> [Int64: Double] {
+        guard configuration.pageOpeningWeight != 0, !vector.isEmpty, !documentIDs.isEmpty else { return [:] }
+        let stored = try await database.openingVectors(documentIDs: documentIDs, dimension: vector.count)
+        var similarities: [Int64: Double] = [:]
+        for (row, id) in stored.documentIDs.enumerated() {
+            similarities[id] = Double(stored.vectors.withUnsafeBufferPointer { all in
+                Vector.dot(Array(all[(row * vector.count)..<((row + 1) * vector.count)]), vector)
+            })
+        }
+        return similarities
     }
 
     /// The vector index's candidates for a question vector, best first.

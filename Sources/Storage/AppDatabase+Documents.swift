@@ -146,6 +146,29 @@ extension AppDatabase {
         return (foundIDs, vectors)
     }
 
+    /// The stored vectors of the documents' first chunks, by document id.
+    public func openingVectors(documentIDs: [Int64], dimension: Int) throws -> (documentIDs: [Int64], vectors: [Float]) {
+        var foundIDs: [Int64] = []
+        var vectors: [Float] = []
+        for start in stride(from: 0, to: documentIDs.count, by: 500) {
+            let slice = Array(documentIDs[start..<min(documentIDs.count, start + 500)])
+            try read { db in
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT document_id, vector FROM chunk
+                    WHERE ordinal = 0 AND vector IS NOT NULL AND document_id IN (\(placeholders))
+                    """, arguments: StatementArguments(slice))
+                for row in rows {
+                    let blob: Data = row["vector"]
+                    guard blob.count == dimension * 4 else { continue }
+                    foundIDs.append(row["document_id"])
+                    VectorBlob.decode(blob, into: &vectors)
+                }
+            }
+        }
+        return (foundIDs, vectors)
+    }
+
     /// Chunks by id with their document's URL and title, in the order of `ids`, limited to
     /// one collection (ids from elsewhere are ignored). CROSS JOIN keeps SQLite looking the
     /// chunks up by id: without table statistics it would otherwise walk every document

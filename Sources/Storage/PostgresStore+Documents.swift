@@ -203,6 +203,14 @@ extension PostgresStore: DocumentStore {
                                 dimension: dimension)
     }
 
+    public func openingVectors(documentIDs: [Int64], dimension: Int) async throws -> (documentIDs: [Int64], vectors: [Float]) {
+        guard !documentIDs.isEmpty else { return ([], []) }
+        let found = try Self.vectors(try await rows("""
+            SELECT document_id, vector FROM chunk WHERE document_id = ANY(\(documentIDs)) AND ordinal = 0 AND vector IS NOT NULL
+            """), dimension: dimension)
+        return (found.ids, found.vectors)
+    }
+
     /// (id, vector) rows as ids and row-major vectors, skipping vectors of another size.
     static func vectors(_ rows: [PostgresRow], dimension: Int) throws -> (ids: [Int64], vectors: [Float]) {
         var ids: [Int64] = []
