@@ -118,20 +118,21 @@ public struct Retriever: Sendable {
 
     /// Fused candidates loaded and ranked by page (`PageRanking`): the step after fusion.
     public func rankPages(_ candidates: [Fused], weights: QuestionWeights?, vector: [Float], collectionID: Int64) async throws -> [RankedPage] {
+        // The pages' openings are read beside their chunks.
+        async let openings = openingSimilarities(chunkIDs: candidates.map(\.id), vector: vector)
         let chunks = try await database.chunks(ids: candidates.map(\.id), collectionID: collectionID)
         let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
         let retrieved = candidates.compactMap { candidate in
             byID[candidate.id].map { RetrievedChunk(chunk: $0, dense: candidate.dense, lexical: candidate.lexical, fused: candidate.fused) }
         }
-        let openings = try await openingSimilarities(documentIDs: Array(Set(chunks.map(\.documentID))), vector: vector)
-        return PageRanking.rank(retrieved, weights: weights, openings: openings, configuration: configuration)
+        return PageRanking.rank(retrieved, weights: weights, openings: try await openings, configuration: configuration)
     }
 
-    /// The cosine similarity of `vector` to each page's opening (first chunk), by document id
-    /// (empty when the page opening does not count or there is no vector).
-    func openingSimilarities(documentIDs: [Int64], vector: [Float]) async throws -> [Int64: Double] {
-        guard configuration.pageOpeningWeight != 0, !vector.isEmpty, !documentIDs.isEmpty else { return [:] }
-        let stored = try await database.openingVectors(documentIDs: documentIDs, dimension: vector.count)
+    /// The cosine similarity of `vector` to the opening (first chunk) of each page that chunks
+    /// `chunkIDs` belong to, by document id (empty when openings do not count or there is no vector).
+    func openingSimilarities(chunkIDs: [Int64], vector: [Float]) async throws -> [Int64: Double] {
+        guard configuration.pageOpeningWeight != 0, !vector.isEmpty, !chunkIDs.isEmpty else { return [:] }
+        let stored = try await database.openingVectors(chunkIDs: chunkIDs, dimension: vector.count)
         var similarities: [Int64: Double] = [:]
         for (row, id) in stored.documentIDs.enumerated() {
             similarities[id] = Double(stored.vectors.withUnsafeBufferPointer { all in

@@ -146,22 +146,26 @@ extension AppDatabase {
         return (foundIDs, vectors)
     }
 
-    /// The stored vectors of the documents' first chunks, by document id.
-    public func openingVectors(documentIDs: [Int64], dimension: Int) throws -> (documentIDs: [Int64], vectors: [Float]) {
+    /// The stored vectors of the first chunks of the documents that chunks `chunkIDs` belong
+    /// to, by document id (each once).
+    public func openingVectors(chunkIDs: [Int64], dimension: Int) throws -> (documentIDs: [Int64], vectors: [Float]) {
         var foundIDs: [Int64] = []
+        var seen = Set<Int64>()
         var vectors: [Float] = []
-        for start in stride(from: 0, to: documentIDs.count, by: 500) {
-            let slice = Array(documentIDs[start..<min(documentIDs.count, start + 500)])
+        for start in stride(from: 0, to: chunkIDs.count, by: 500) {
+            let slice = Array(chunkIDs[start..<min(chunkIDs.count, start + 500)])
             try read { db in
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT document_id, vector FROM chunk
-                    WHERE ordinal = 0 AND vector IS NOT NULL AND document_id IN (\(placeholders))
+                    WHERE ordinal = 0 AND vector IS NOT NULL
+                      AND document_id IN (SELECT document_id FROM chunk WHERE id IN (\(placeholders)))
                     """, arguments: StatementArguments(slice))
                 for row in rows {
                     let blob: Data = row["vector"]
-                    guard blob.count == dimension * 4 else { continue }
-                    foundIDs.append(row["document_id"])
+                    let id: Int64 = row["document_id"]
+                    guard blob.count == dimension * 4, seen.insert(id).inserted else { continue }
+                    foundIDs.append(id)
                     VectorBlob.decode(blob, into: &vectors)
                 }
             }

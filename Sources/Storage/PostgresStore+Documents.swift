@@ -203,10 +203,11 @@ extension PostgresStore: DocumentStore {
                                 dimension: dimension)
     }
 
-    public func openingVectors(documentIDs: [Int64], dimension: Int) async throws -> (documentIDs: [Int64], vectors: [Float]) {
-        guard !documentIDs.isEmpty else { return ([], []) }
+    public func openingVectors(chunkIDs: [Int64], dimension: Int) async throws -> (documentIDs: [Int64], vectors: [Float]) {
+        guard !chunkIDs.isEmpty else { return ([], []) }
         let found = try Self.vectors(try await rows("""
-            SELECT document_id, vector FROM chunk WHERE document_id = ANY(\(documentIDs)) AND ordinal = 0 AND vector IS NOT NULL
+            SELECT document_id, vector FROM chunk
+            WHERE ordinal = 0 AND vector IS NOT NULL AND document_id IN (SELECT document_id FROM chunk WHERE id = ANY(\(chunkIDs)))
             """), dimension: dimension)
         return (found.ids, found.vectors)
     }

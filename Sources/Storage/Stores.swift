@@ -92,9 +92,10 @@ public protocol DocumentStore: Sendable {
     func chunkVectorBatch(collectionID: Int64, dimension: Int, after: Int64, limit: Int) async throws -> (ids: [Int64], vectors: [Float])
     /// The stored vectors of chunks `ids` that exist (ids in the order found, row-major vectors).
     func chunkVectors(ids: [Int64], dimension: Int) async throws -> (ids: [Int64], vectors: [Float])
-    /// The stored vectors of the documents' first chunks (their openings), by document id
-    /// (documents found, in the order found; row-major vectors).
-    func openingVectors(documentIDs: [Int64], dimension: Int) async throws -> (documentIDs: [Int64], vectors: [Float])
+    /// The stored vectors of the first chunks (the openings) of the documents that chunks
+    /// `chunkIDs` belong to, by document id (each document once, in the order found; row-major
+    /// vectors). Taking chunk ids lets it run beside the query that loads those chunks.
+    func openingVectors(chunkIDs: [Int64], dimension: Int) async throws -> (documentIDs: [Int64], vectors: [Float])
     /// Chunks by id with their document's URL and title, in the order of `ids`, limited to one
     /// collection (ids from elsewhere are ignored).
     func chunks(ids: [Int64], collectionID: Int64) async throws -> [StoredChunk]

@@ -195,8 +195,8 @@ final class GatedChangeLog: DocumentStore, ChunkChangeLog, @unchecked Sendable {
     func chunkVectors(ids: [Int64], dimension: Int) async throws -> (ids: [Int64], vectors: [Float]) {
         try await store.chunkVectors(ids: ids, dimension: dimension)
     }
-    func openingVectors(documentIDs: [Int64], dimension: Int) async throws -> (documentIDs: [Int64], vectors: [Float]) {
-        try await store.openingVectors(documentIDs: documentIDs, dimension: dimension)
+    func openingVectors(chunkIDs: [Int64], dimension: Int) async throws -> (documentIDs: [Int64], vectors: [Float]) {
+        try await store.openingVectors(chunkIDs: chunkIDs, dimension: dimension)
     }
     func chunks(ids: [Int64], collectionID: Int64) async throws -> [StoredChunk] { try await store.chunks(ids: ids, collectionID: collectionID) }
     func chunks(documentID: Int64, ordinals: ClosedRange<Int>, collectionID: Int64) async throws -> [StoredChunk] {

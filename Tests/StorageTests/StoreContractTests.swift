@@ -135,11 +135,13 @@ struct StoreContractTests {
         // Chunks come back in the order asked, and never from another collection.
         let asked = try await store.chunks(ids: [ids[2], other[0], ids[0]], collectionID: mine.collectionID)
         #expect(asked.map(\.id) == [ids[2], ids[0]])
-        // A page's opening is its first chunk.
+        // A page's opening is its first chunk: asked through any of its chunks, once per page.
         let document = try #require(asked.last?.documentID)
-        let openings = try await store.openingVectors(documentIDs: [document, 999_999], dimension: 4)
+        let openings = try await store.openingVectors(chunkIDs: [ids[3], ids[1], 999_999], dimension: 4)
         #expect(openings.documentIDs == [document] && openings.vectors == [0.1, 0.2, 0.3, 0.4])
-        #expect(try await store.openingVectors(documentIDs: [document], dimension: 8).documentIDs.isEmpty)
+        let both = try await store.openingVectors(chunkIDs: [ids[2], other[0]], dimension: 4)
+        #expect(Set(both.documentIDs).count == 2 && both.vectors.count == 8)
+        #expect(try await store.openingVectors(chunkIDs: [ids[0]], dimension: 8).documentIDs.isEmpty)
     }
 
     @Test("deleting a collection removes its documents, chunks and search terms, and nothing else", arguments: Backend.allCases)
