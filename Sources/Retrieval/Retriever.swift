@@ -134,10 +134,13 @@ public struct Retriever: Sendable {
         guard configuration.pageOpeningWeight != 0, !vector.isEmpty, !chunkIDs.isEmpty else { return [:] }
         let stored = try await database.openingVectors(chunkIDs: chunkIDs, dimension: vector.count)
         var similarities: [Int64: Double] = [:]
-        for (row, id) in stored.documentIDs.enumerated() {
-            similarities[id] = Double(stored.vectors.withUnsafeBufferPointer { all in
-                Vector.dot(Array(all[(row * vector.count)..<((row + 1) * vector.count)]), vector)
-            })
+        stored.vectors.withUnsafeBufferPointer { rows in
+            vector.withUnsafeBufferPointer { question in
+                guard let first = rows.baseAddress, let q = question.baseAddress else { return }
+                for (row, id) in stored.documentIDs.enumerated() {
+                    similarities[id] = Double(BLAS.dot(first + row * vector.count, q, count: vector.count))
+                }
+            }
         }
         return similarities
     }

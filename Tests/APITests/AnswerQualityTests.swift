@@ -132,11 +132,14 @@ struct EvalSiteCLITests {
         // The port question's gold page is deliberately wrong: /config/server answers it.
         #expect(json["hit@1"] as? Double == 0.6667, "\(json)")
         #expect(json["answer_term_rate"] as? Double == 1.0)
+        // Each answered term was in the retrieved chunks too (the search found what the answer quotes).
+        #expect(json["answer_term_retrieved_rate"] as? Double == 1.0)
         #expect(json["abstained_offtopic"] as? Int == 1 && json["false_abstentions"] as? Int == 0)
         let perKind = try #require(json["per_kind"] as? [String: [String: Any]])
         #expect(Set(perKind.keys) == ["value", "factual", "offtopic"])
         #expect(perKind["value"]?["hit@1"] as? Double == 0.5 && perKind["factual"]?["hit@1"] as? Double == 1.0)
         #expect(run.output.contains("[abstained] offtopic: How do I declare an exchange in RabbitMQ?"))
         #expect(run.output.contains("[-5-t-] value: Which TCP port"), "\(run.output)")
+        #expect(run.output.contains("terms in top 5"))
     }
 }
