@@ -58,6 +58,13 @@ class Browser:
         field.send_keys(text)
 
     def screenshot(self, name):
+        # Finite CSS transitions still running (a progress bar growing to its width) end first,
+        # so the picture shows the page's state, not a frame of its animation.
+        self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const finite = document.getAnimations().filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+            Promise.all(finite.map(a => a.finished)).then(() => done(), () => done());
+        """)
         os.makedirs(self.shots, exist_ok=True)
         path = os.path.join(self.shots, f"{name}.png")
         self.driver.save_screenshot(path)
