@@ -99,21 +99,31 @@ static void row_parameters(float low, float high, float *scale, float *inverse, 
     *offset = *zero + 0.5f;   // round half up by truncating a non-negative value
 }
 
-/// One row, plain C. The range always holds 0, so a zero activation is exact.
-static void quantize_row_portable(const float *row, int k, uint8_t *out, float *scale, int32_t *zero) {
-    float low = 0, high = 0;
-    for (int i = 0; i < k; i++) {
-        const float v = row[i];
-        low = v < low ? v : low;
-        high = v > high ? v : high;
+/// Widens [*low, *high] to hold row[from..<k].
+static inline void widen_range(const float *row, int from, int k, float *low, float *high) {
+    for (int i = from; i < k; i++) {
+        *low = row[i] < *low ? row[i] : *low;
+        *high = row[i] > *high ? row[i] : *high;
     }
-    float inverse, z, offset;
-    row_parameters(low, high, scale, &inverse, &z, &offset);
-    for (int i = 0; i < k; i++) {
+}
+
+/// Quantises row[from..<k] with the row's parameters (plain comparisons and a truncating
+/// conversion, not fminf/lrintf, so the loop vectorises where the compiler can).
+static inline void quantize_values(const float *row, int from, int k, float inverse, float offset, uint8_t *out) {
+    for (int i = from; i < k; i++) {
         float v = row[i] * inverse + offset;
         v = v < 0 ? 0 : (v > 255.0f ? 255.0f : v);
         out[i] = (uint8_t)(int32_t)v;
     }
+}
+
+/// One row, plain C. The range always holds 0, so a zero activation is exact.
+static void quantize_row_portable(const float *row, int k, uint8_t *out, float *scale, int32_t *zero) {
+    float low = 0, high = 0;
+    widen_range(row, 0, k, &low, &high);
+    float inverse, z, offset;
+    row_parameters(low, high, scale, &inverse, &z, &offset);
+    quantize_values(row, 0, k, inverse, offset, out);
     *zero = (int32_t)z;
 }
 
@@ -133,10 +143,7 @@ __attribute__((target("avx2"))) static void quantize_row_avx2(const float *row, 
     for (int j = 0; j < 8; j++) low = lane[j] < low ? lane[j] : low;
     _mm256_storeu_ps(lane, highs);
     for (int j = 0; j < 8; j++) high = lane[j] > high ? lane[j] : high;
-    for (int j = i; j < k; j++) {
-        low = row[j] < low ? row[j] : low;
-        high = row[j] > high ? row[j] : high;
-    }
+    widen_range(row, i, k, &low, &high);
     float inverse, z, offset;
     row_parameters(low, high, scale, &inverse, &z, &offset);
     const __m256 inverses = _mm256_set1_ps(inverse), offsets = _mm256_set1_ps(offset);
@@ -148,30 +155,20 @@ __attribute__((target("avx2"))) static void quantize_row_avx2(const float *row, 
         const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
         _mm_storel_epi64((__m128i *)(out + i), _mm_packus_epi16(words, words));
     }
-    for (; i < k; i++) {
-        float v = row[i] * inverse + offset;
-        v = v < 0 ? 0 : (v > 255.0f ? 255.0f : v);
-        out[i] = (uint8_t)(int32_t)v;
-    }
+    quantize_values(row, i, k, inverse, offset, out);
     *zero = (int32_t)z;
 }
 #endif
 
 void nx_quantize_rows(const float *x, int rows, int k, int ldx, uint8_t *q, float *scales, int32_t *zeros) {
     const int kp = nx_padded_k(k);
+    void (*quantize_row)(const float *, int, uint8_t *, float *, int32_t *) = quantize_row_portable;
 #if NX_X86
-    const int vector = nx_current_kernel() >= NX_KERNEL_AVX2;
-#else
-    const int vector = 0;
+    if (nx_current_kernel() >= NX_KERNEL_AVX2) quantize_row = quantize_row_avx2;
 #endif
     for (int r = 0; r < rows; r++) {
         uint8_t *out = q + (long)r * kp;
-#if NX_X86
-        if (vector) quantize_row_avx2(x + (long)r * ldx, k, out, scales + r, zeros + r);
-        else
-#endif
-            quantize_row_portable(x + (long)r * ldx, k, out, scales + r, zeros + r);
-        (void)vector;
+        quantize_row(x + (long)r * ldx, k, out, scales + r, zeros + r);
         for (int i = k; i < kp; i++) out[i] = 0;
     }
 }

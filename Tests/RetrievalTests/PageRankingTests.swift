@@ -5,7 +5,6 @@ import IndexStore
 import Storage
 import TestSupport
 import Testing
-import TextKit
 
 /// Page ranking on a real SQLite collection: a page's opening (its first chunk, read from the
 /// store even when it was not retrieved) counts towards the page.
@@ -22,21 +21,14 @@ struct PageRankingTests {
     func openingCounts() async throws {
         let directory = try TemporaryDirectory()
         let database = try AppDatabase.inMemory()
-        let user = try await database.createUser(email: "pages@example.com", passwordHash: "h")
-        let collection = try await database.ensureCollection(userID: user.id!, name: "c").id!
+        let collection = try await Owner(database, email: "pages@example.com").collectionID
         // Both pages have a second chunk along axis 1 (the one retrieved); only the overview
         // opens along axis 0, the question's direction.
         var retrievedIDs: [String: Int64] = [:]
         for (name, opening) in [("mention", 2), ("overview", 0)] {
-            let url = "https://x.test/\(name)"
-            let record = DocumentRecord(collectionID: collection, url: url, canonicalURL: nil, title: name, lang: "en",
-                                        contentHash: ContentHash.sha256(url), fetchedAt: Date(), etag: nil, lastModified: nil,
-                                        links: [], httpStatus: 200, depth: 0, bytes: 10)
-            let chunks = [(0, opening), (1, 1)].map { ordinal, axis in
-                NewChunk(ordinal: ordinal, headingPath: "", text: "\(name) \(ordinal)", tokenCount: 2, vector: Self.axis(axis),
-                         contentHash: ContentHash.sha256("\(name) \(ordinal)"))
-            }
-            retrievedIDs[name] = try database.storePage(record, chunks: chunks).added[1]
+            retrievedIDs[name] = try await database.storeTestPage(collectionID: collection, url: "https://x.test/\(name)", title: name,
+                                                                  texts: ["\(name) 0", "\(name) 1"],
+                                                                  vectors: [Self.axis(opening), Self.axis(1)])[1]
         }
         let embedder = try TestModel.embedder()
         let indexes = IndexRegistry(directory: directory.appending("index"), dimension: embedder.dimension, database: database)

@@ -16,17 +16,17 @@ public struct Owner: Sendable {
 }
 
 extension DocumentStore {
-    /// Stores a page of `texts` (one chunk each, with simple distinct vectors) and returns its
-    /// chunk ids.
+    /// Stores a page of `texts` (one chunk each, with `vectors` or else simple distinct ones)
+    /// and returns its chunk ids.
     @discardableResult
     public func storeTestPage(collectionID: Int64, url: String, title: String = "Page", texts: [String], headings: [String]? = nil,
-                       dimension: Int = 4) async throws -> [Int64] {
+                       dimension: Int = 4, vectors: [[Float]]? = nil) async throws -> [Int64] {
         let document = DocumentRecord(collectionID: collectionID, url: url, canonicalURL: nil, title: title, lang: "en",
                                       contentHash: "h-" + url + texts.joined(), fetchedAt: Date(), etag: nil, lastModified: nil,
                                       links: ["\(url)/next"], httpStatus: 200, depth: 0, bytes: 100)
         let chunks = texts.enumerated().map { index, text in
             NewChunk(ordinal: index, headingPath: headings?[index] ?? "", text: text, tokenCount: text.split(separator: " ").count,
-                     vector: (0..<dimension).map { Float($0 + index + 1) / 10 }, contentHash: "c\(index)-\(text.hashValue)")
+                     vector: vectors?[index] ?? (0..<dimension).map { Float($0 + index + 1) / 10 }, contentHash: "c\(index)-\(text.hashValue)")
         }
         return try await storePage(document, chunks: chunks).added
     }
