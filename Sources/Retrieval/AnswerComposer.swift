@@ -224,7 +224,7 @@ public struct AnswerComposer: Sendable {
                     + configuration.passageValueWeight * value + configuration.passagePageWeight * (pages[item.page].score / topScore)
                     - configuration.passageLengthPenalty * Double(passage.sentences - 1)
                     - (versionNotesAreNoise && Self.isVersionNote(passage.run[passage.position]) ? configuration.versionNotePenalty : 0)
-                    + (passage.position == 0 && passage.term != nil && rarest.map(termContext.stems.contains) == true
+                    + (passage.position == 0 && passage.opensEntry && rarest.map(termContext.stems.contains) == true
                        ? configuration.definitionLeadWeight : 0)
                 candidates.append(Candidate(passage: passage, page: item.page, pre: pre))
             }

@@ -21,6 +21,10 @@ struct Passage {
     /// What follows the run in the chunk when it is a code block or table rows: quoted along
     /// when the passage ends by announcing it ("…, run:").
     var follower: String?
+    /// Whether the run opens its definition within the chunk: the block before it describes
+    /// another term (a chunk's first run may continue an entry the previous chunk began, since
+    /// the term is repeated before every block of an entry).
+    var opensEntry = false
     /// The stems of `text`'s words (`QuestionWeights.stems`), and how many words it has.
     var stems: Set<String> = []
     var words = 0
@@ -134,6 +138,7 @@ enum Passages {
                 let follower = end < blocks.count && !isProse(blocks[end].kind) && blocks[end].term == block.term
                     ? followingText(blocks[end...], maxCodeLines: maxCodeLines) : nil
                 // Each sentence is stemmed once; a window's stems are its sentences' together.
+                let opensEntry = block.term != nil && index > 0 && blocks[index - 1].term != block.term
                 let sentenceStems = sentences.map(QuestionWeights.stems(of:))
                 let sentenceWords = sentences.map(wordCount)
                 for start in sentences.indices {
@@ -144,7 +149,7 @@ enum Passages {
                         words += sentenceWords[start + length - 1]
                         passages.append(Passage(kind: .prose, run: sentences, term: block.term, source: source, block: run, position: start,
                                                 sentences: length, follower: start + length == sentences.count ? follower : nil,
-                                                stems: stems, words: words))
+                                                opensEntry: opensEntry, stems: stems, words: words))
                     }
                 }
                 run += 1

@@ -68,3 +68,20 @@ struct VersionNoteTests {
         #expect(!QuestionProfile("What does functools.lru_cache do to a function?").asksAboutVersions)
     }
 }
+
+@Suite("Definition leads")
+struct DefinitionLeadTests {
+    @Test("only the run that follows another term opens an entry; a term repeated before each paragraph of one entry does not")
+    func leads() {
+        // As stored: the term line is repeated before every block of an entry, so a chunk may
+        // begin in the middle of one (the cache entry's later paragraphs) and hold the next one.
+        let text = ["functools.cache(f)", "The cache is threadsafe so the wrapped function can be used in threads.",
+                    "functools.cache(f)", "Arguments must be hashable since a dictionary holds the results.",
+                    "functools.wraps(wrapped)", "A convenience function for invoking update_wrapper() as a decorator.",
+                    "functools.wraps(wrapped)", "It copies the wrapped function's name and docstring."].joined(separator: "\n")
+        let blocks = Passages.blocks(text: text, layout: "t p t p t p t p")
+        let leads = Passages.passages(of: blocks, source: 0, maxSentences: 1, maxCodeLines: 15)
+            .filter { $0.position == 0 && $0.opensEntry }.map(\.text)
+        #expect(leads == ["A convenience function for invoking update_wrapper() as a decorator."])
+    }
+}
