@@ -137,8 +137,8 @@ enum Passages {
                 }
                 let follower = end < blocks.count && !isProse(blocks[end].kind) && blocks[end].term == block.term
                     ? followingText(blocks[end...], maxCodeLines: maxCodeLines) : nil
-                // Each sentence is stemmed once; a window's stems are its sentences' together.
                 let opensEntry = block.term != nil && index > 0 && blocks[index - 1].term != block.term
+                // Each sentence is stemmed once; a window's stems are its sentences' together.
                 let sentenceStems = sentences.map(QuestionWeights.stems(of:))
                 let sentenceWords = sentences.map(wordCount)
                 for start in sentences.indices {
