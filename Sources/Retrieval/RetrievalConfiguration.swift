@@ -59,9 +59,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
 
     // Answer composition (see `AnswerComposer`).
 
-    /// Pages whose chunks may be quoted, and chunks of each (3 and 2 until the dev sets showed
-    /// answers on the fourth page and in a page's third chunk: terms 0.464 → 0.482 and
-    /// 0.684 → 0.719, no question lost).
+    /// Pages whose chunks may be quoted, and chunks of each (tuned on the dev sets).
     public var answerPages = 4
     public var chunksPerAnswerPage = 3
     /// Longest prose window, in sentences; longest code block quoted whole, in lines.

@@ -127,43 +127,35 @@ extension AppDatabase {
 
     /// The stored vectors of chunks `ids` that exist (ids in the order found, row-major vectors).
     public func chunkVectors(ids: [Int64], dimension: Int) throws -> (ids: [Int64], vectors: [Float]) {
-        var foundIDs: [Int64] = []
-        var vectors: [Float] = []
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let slice = Array(ids[start..<min(ids.count, start + 500)])
-            try read { db in
-                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                let rows = try Row.fetchAll(db, sql: "SELECT id, vector FROM chunk WHERE vector IS NOT NULL AND id IN (\(placeholders))",
-                                            arguments: StatementArguments(slice))
-                for row in rows {
-                    let blob: Data = row["vector"]
-                    guard blob.count == dimension * 4 else { continue }
-                    foundIDs.append(row["id"])
-                    VectorBlob.decode(blob, into: &vectors)
-                }
-            }
-        }
-        return (foundIDs, vectors)
+        try vectorRows(asking: ids, dimension: dimension) { "SELECT id, vector FROM chunk WHERE vector IS NOT NULL AND id IN (\($0))" }
     }
 
     /// The stored vectors of the first chunks of the documents that chunks `chunkIDs` belong
     /// to, by document id (each once).
     public func openingVectors(chunkIDs: [Int64], dimension: Int) throws -> (documentIDs: [Int64], vectors: [Float]) {
+        let found = try vectorRows(asking: chunkIDs, dimension: dimension) { placeholders in
+            """
+            SELECT document_id, vector FROM chunk
+            WHERE ordinal = 0 AND vector IS NOT NULL
+              AND document_id IN (SELECT document_id FROM chunk WHERE id IN (\(placeholders)))
+            """
+        }
+        return (found.ids, found.vectors)
+    }
+
+    /// The (key, vector) rows of `sql` — given the placeholders for its `IN (…)` — asked for
+    /// `keys` in slices of 500: each key once, in the order found, vectors of another size skipped.
+    private func vectorRows(asking keys: [Int64], dimension: Int, sql: (String) -> String) throws -> (ids: [Int64], vectors: [Float]) {
         var foundIDs: [Int64] = []
         var seen = Set<Int64>()
         var vectors: [Float] = []
-        for start in stride(from: 0, to: chunkIDs.count, by: 500) {
-            let slice = Array(chunkIDs[start..<min(chunkIDs.count, start + 500)])
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let slice = Array(keys[start..<min(keys.count, start + 500)])
             try read { db in
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT document_id, vector FROM chunk
-                    WHERE ordinal = 0 AND vector IS NOT NULL
-                      AND document_id IN (SELECT document_id FROM chunk WHERE id IN (\(placeholders)))
-                    """, arguments: StatementArguments(slice))
-                for row in rows {
-                    let blob: Data = row["vector"]
-                    let id: Int64 = row["document_id"]
+                for row in try Row.fetchAll(db, sql: sql(placeholders), arguments: StatementArguments(slice)) {
+                    let blob: Data = row[1]
+                    let id: Int64 = row[0]
                     guard blob.count == dimension * 4, seen.insert(id).inserted else { continue }
                     foundIDs.append(id)
                     VectorBlob.decode(blob, into: &vectors)
